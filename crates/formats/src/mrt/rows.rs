@@ -1,0 +1,432 @@
+//! Flattening parsed MRT into rows: the only place where bgpkit's types become columns.
+//!
+//! In: `BgpElem`s (with the record's header time and offset) and state changes. Out: Arrow
+//! builders for `bgp_updates`, `bgp_rib` and `bgp_peer_state` that are flushed as batches.
+//! Text columns are written through one reused `String`, so a row costs no allocation of its
+//! own beyond what bgpkit already made.
+
+use crate::format::{FileContext, FormatError, Sink};
+use crate::table::Table;
+use arrow_array::builder::{BooleanBuilder, StringBuilder, TimestampMicrosecondBuilder, UInt32Builder, UInt64Builder, UInt8Builder};
+use arrow_array::{ArrayRef, RecordBatch};
+use bgpkit_parser::models::{AsPath, AsPathSegment, BgpElem, BgpState, ElemType};
+use std::fmt::Write;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// Attributes shared by update and RIB rows.
+struct RouteCols {
+    collector: StringBuilder,
+    peer_ip: StringBuilder,
+    peer_asn: UInt32Builder,
+    prefix: StringBuilder,
+    prefix_len: UInt8Builder,
+    afi: UInt8Builder,
+    path_id: UInt32Builder,
+    origin_asn: UInt32Builder,
+    upstream_asn: UInt32Builder,
+    as_path: StringBuilder,
+    next_hop: StringBuilder,
+    origin: StringBuilder,
+    local_pref: UInt32Builder,
+    med: UInt32Builder,
+    communities: StringBuilder,
+    mrt_type: StringBuilder,
+    record_offset: UInt64Builder,
+    file_id: StringBuilder,
+}
+
+impl RouteCols {
+    fn new() -> Self {
+        RouteCols {
+            collector: StringBuilder::new(),
+            peer_ip: StringBuilder::new(),
+            peer_asn: UInt32Builder::new(),
+            prefix: StringBuilder::new(),
+            prefix_len: UInt8Builder::new(),
+            afi: UInt8Builder::new(),
+            path_id: UInt32Builder::new(),
+            origin_asn: UInt32Builder::new(),
+            upstream_asn: UInt32Builder::new(),
+            as_path: StringBuilder::new(),
+            next_hop: StringBuilder::new(),
+            origin: StringBuilder::new(),
+            local_pref: UInt32Builder::new(),
+            med: UInt32Builder::new(),
+            communities: StringBuilder::new(),
+            mrt_type: StringBuilder::new(),
+            record_offset: UInt64Builder::new(),
+            file_id: StringBuilder::new(),
+        }
+    }
+
+    fn push(&mut self, elem: &BgpElem, ctx: &FileContext, mrt_type: &str, offset: u64, scratch: &mut String) {
+        self.collector.append_value(&ctx.collector);
+        scratch.clear();
+        let _ = write!(scratch, "{}", elem.peer_ip);
+        self.peer_ip.append_value(scratch.as_str());
+        self.peer_asn.append_value(elem.peer_asn.to_u32());
+        let net = elem.prefix.prefix.trunc();
+        scratch.clear();
+        let _ = write!(scratch, "{net}");
+        self.prefix.append_value(scratch.as_str());
+        self.prefix_len.append_value(net.prefix_len());
+        self.afi.append_value(if net.addr().is_ipv4() { 4 } else { 6 });
+        self.path_id.append_option(elem.prefix.path_id);
+        let (origin, upstream) = match elem.elem_type {
+            ElemType::ANNOUNCE => elem.as_path.as_ref().map(origin_and_upstream).unwrap_or((None, None)),
+            ElemType::WITHDRAW => (None, None),
+        };
+        self.origin_asn.append_option(origin);
+        self.upstream_asn.append_option(upstream);
+        match &elem.as_path {
+            Some(p) => {
+                scratch.clear();
+                let _ = write!(scratch, "{p}");
+                self.as_path.append_value(scratch.as_str());
+            }
+            None => self.as_path.append_null(),
+        }
+        append_display(&mut self.next_hop, elem.next_hop.as_ref(), scratch);
+        append_display(&mut self.origin, elem.origin.as_ref(), scratch);
+        self.local_pref.append_option(elem.local_pref);
+        self.med.append_option(elem.med);
+        match &elem.communities {
+            Some(cs) if !cs.is_empty() => {
+                scratch.clear();
+                for (i, c) in cs.iter().enumerate() {
+                    if i > 0 {
+                        scratch.push(' ');
+                    }
+                    let _ = write!(scratch, "{c}");
+                }
+                self.communities.append_value(scratch.as_str());
+            }
+            _ => self.communities.append_null(),
+        }
+        self.mrt_type.append_value(mrt_type);
+        self.record_offset.append_value(offset);
+        self.file_id.append_value(&ctx.file_id);
+    }
+}
+
+fn append_display<T: std::fmt::Display>(b: &mut StringBuilder, v: Option<&T>, scratch: &mut String) {
+    match v {
+        Some(v) => {
+            scratch.clear();
+            let _ = write!(scratch, "{v}");
+            b.append_value(scratch.as_str());
+        }
+        None => b.append_null(),
+    }
+}
+
+/// The origin AS (last AS of the path, when it is a plain sequence element) and the upstream
+/// AS (the first AS before the origin that differs from it, so prepending is skipped). Either
+/// is `None` when the path ends in an AS_SET or is too short.
+pub fn origin_and_upstream(path: &AsPath) -> (Option<u32>, Option<u32>) {
+    let mut origin: Option<u32> = None;
+    let mut upstream: Option<u32> = None;
+    let mut set_at_end = false;
+    for segment in path.iter_segments() {
+        match segment {
+            AsPathSegment::AsSequence(v) => {
+                for asn in v {
+                    let a = asn.to_u32();
+                    match origin {
+                        Some(o) if o == a => {}
+                        Some(o) => {
+                            upstream = Some(o);
+                            origin = Some(a);
+                        }
+                        None => origin = Some(a),
+                    }
+                    set_at_end = false;
+                }
+            }
+            AsPathSegment::AsSet(v) => {
+                if !v.is_empty() {
+                    set_at_end = true;
+                }
+            }
+            // Confederation segments are internal to the peer's confederation.
+            AsPathSegment::ConfedSequence(_) | AsPathSegment::ConfedSet(_) => {}
+        }
+    }
+    if set_at_end { (None, None) } else { (origin, upstream) }
+}
+
+/// `bgp_updates` rows.
+pub struct UpdateRows {
+    ts: TimestampMicrosecondBuilder,
+    elem_type: StringBuilder,
+    route: RouteCols,
+    atomic: BooleanBuilder,
+    aggregator: StringBuilder,
+    len: usize,
+}
+
+impl UpdateRows {
+    pub fn new() -> Self {
+        UpdateRows {
+            ts: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+            elem_type: StringBuilder::new(),
+            route: RouteCols::new(),
+            atomic: BooleanBuilder::new(),
+            aggregator: StringBuilder::new(),
+            len: 0,
+        }
+    }
+
+    pub fn push(&mut self, ts: i64, elem: &BgpElem, ctx: &FileContext, mrt_type: &str, offset: u64, scratch: &mut String) {
+        self.ts.append_value(ts);
+        self.elem_type.append_value(if elem.elem_type.is_announce() { "A" } else { "W" });
+        self.route.push(elem, ctx, mrt_type, offset, scratch);
+        self.atomic.append_value(elem.atomic);
+        match (elem.aggr_asn, elem.aggr_ip) {
+            (Some(asn), ip) => {
+                scratch.clear();
+                let _ = write!(scratch, "{asn}");
+                if let Some(ip) = ip {
+                    let _ = write!(scratch, " {ip}");
+                }
+                self.aggregator.append_value(scratch.as_str());
+            }
+            _ => self.aggregator.append_null(),
+        }
+        self.len += 1;
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn flush(&mut self, sink: &mut dyn Sink) -> Result<(), FormatError> {
+        if self.len == 0 {
+            return Ok(());
+        }
+        let r = &mut self.route;
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(self.ts.finish()),
+            Arc::new(r.collector.finish()),
+            Arc::new(r.peer_ip.finish()),
+            Arc::new(r.peer_asn.finish()),
+            Arc::new(self.elem_type.finish()),
+            Arc::new(r.prefix.finish()),
+            Arc::new(r.prefix_len.finish()),
+            Arc::new(r.afi.finish()),
+            Arc::new(r.path_id.finish()),
+            Arc::new(r.origin_asn.finish()),
+            Arc::new(r.upstream_asn.finish()),
+            Arc::new(r.as_path.finish()),
+            Arc::new(r.next_hop.finish()),
+            Arc::new(r.origin.finish()),
+            Arc::new(r.local_pref.finish()),
+            Arc::new(r.med.finish()),
+            Arc::new(r.communities.finish()),
+            Arc::new(self.atomic.finish()),
+            Arc::new(self.aggregator.finish()),
+            Arc::new(r.mrt_type.finish()),
+            Arc::new(r.record_offset.finish()),
+            Arc::new(r.file_id.finish()),
+        ];
+        self.len = 0;
+        emit(sink, Table::BgpUpdates, cols)
+    }
+}
+
+/// `bgp_rib` rows.
+pub struct RibRows {
+    dump_ts: TimestampMicrosecondBuilder,
+    route: RouteCols,
+    originated_ts: TimestampMicrosecondBuilder,
+    len: usize,
+}
+
+impl RibRows {
+    pub fn new() -> Self {
+        RibRows {
+            dump_ts: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+            route: RouteCols::new(),
+            originated_ts: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+            len: 0,
+        }
+    }
+
+    pub fn push(&mut self, dump_ts: i64, elem: &BgpElem, ctx: &FileContext, mrt_type: &str, offset: u64, scratch: &mut String) {
+        self.dump_ts.append_value(dump_ts);
+        self.route.push(elem, ctx, mrt_type, offset, scratch);
+        // bgpkit puts the entry's originated time in the elem's timestamp for RIB entries.
+        if elem.timestamp.is_finite() && elem.timestamp > 0.0 {
+            self.originated_ts.append_value((elem.timestamp * 1e6).round() as i64);
+        } else {
+            self.originated_ts.append_null();
+        }
+        self.len += 1;
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn flush(&mut self, sink: &mut dyn Sink) -> Result<(), FormatError> {
+        if self.len == 0 {
+            return Ok(());
+        }
+        let r = &mut self.route;
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(self.dump_ts.finish()),
+            Arc::new(r.collector.finish()),
+            Arc::new(r.peer_ip.finish()),
+            Arc::new(r.peer_asn.finish()),
+            Arc::new(r.prefix.finish()),
+            Arc::new(r.prefix_len.finish()),
+            Arc::new(r.afi.finish()),
+            Arc::new(r.path_id.finish()),
+            Arc::new(r.origin_asn.finish()),
+            Arc::new(r.upstream_asn.finish()),
+            Arc::new(r.as_path.finish()),
+            Arc::new(r.next_hop.finish()),
+            Arc::new(r.origin.finish()),
+            Arc::new(r.local_pref.finish()),
+            Arc::new(r.med.finish()),
+            Arc::new(r.communities.finish()),
+            Arc::new(self.originated_ts.finish()),
+            Arc::new(r.mrt_type.finish()),
+            Arc::new(r.record_offset.finish()),
+            Arc::new(r.file_id.finish()),
+        ];
+        self.len = 0;
+        emit(sink, Table::BgpRib, cols)
+    }
+}
+
+/// One BGP session state change.
+pub struct StateChange {
+    pub peer_ip: IpAddr,
+    pub peer_asn: u32,
+    pub local_ip: Option<IpAddr>,
+    pub local_asn: Option<u32>,
+    pub old_state: BgpState,
+    pub new_state: BgpState,
+}
+
+/// `bgp_peer_state` rows.
+pub struct PeerStateRows {
+    ts: TimestampMicrosecondBuilder,
+    collector: StringBuilder,
+    peer_ip: StringBuilder,
+    peer_asn: UInt32Builder,
+    local_ip: StringBuilder,
+    local_asn: UInt32Builder,
+    old_state: StringBuilder,
+    new_state: StringBuilder,
+    mrt_type: StringBuilder,
+    record_offset: UInt64Builder,
+    file_id: StringBuilder,
+    len: usize,
+}
+
+/// The name of a BGP FSM state as bgpdump prints it (RFC 4271 names; 7 and 8 are Quagga's
+/// Clearing and Deleted).
+pub fn state_name(s: BgpState) -> &'static str {
+    match s {
+        BgpState::Idle => "Idle",
+        BgpState::Connect => "Connect",
+        BgpState::Active => "Active",
+        BgpState::OpenSent => "OpenSent",
+        BgpState::OpenConfirm => "OpenConfirm",
+        BgpState::Established => "Established",
+        BgpState::Clearing => "Clearing",
+        BgpState::Deleted => "Deleted",
+    }
+}
+
+impl PeerStateRows {
+    pub fn new() -> Self {
+        PeerStateRows {
+            ts: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+            collector: StringBuilder::new(),
+            peer_ip: StringBuilder::new(),
+            peer_asn: UInt32Builder::new(),
+            local_ip: StringBuilder::new(),
+            local_asn: UInt32Builder::new(),
+            old_state: StringBuilder::new(),
+            new_state: StringBuilder::new(),
+            mrt_type: StringBuilder::new(),
+            record_offset: UInt64Builder::new(),
+            file_id: StringBuilder::new(),
+            len: 0,
+        }
+    }
+
+    pub fn push(&mut self, ts: i64, sc: &StateChange, ctx: &FileContext, mrt_type: &str, offset: u64, scratch: &mut String) {
+        self.ts.append_value(ts);
+        self.collector.append_value(&ctx.collector);
+        append_display(&mut self.peer_ip, Some(&sc.peer_ip), scratch);
+        self.peer_asn.append_value(sc.peer_asn);
+        append_display(&mut self.local_ip, sc.local_ip.as_ref(), scratch);
+        self.local_asn.append_option(sc.local_asn);
+        self.old_state.append_value(state_name(sc.old_state));
+        self.new_state.append_value(state_name(sc.new_state));
+        self.mrt_type.append_value(mrt_type);
+        self.record_offset.append_value(offset);
+        self.file_id.append_value(&ctx.file_id);
+        self.len += 1;
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn flush(&mut self, sink: &mut dyn Sink) -> Result<(), FormatError> {
+        if self.len == 0 {
+            return Ok(());
+        }
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(self.ts.finish()),
+            Arc::new(self.collector.finish()),
+            Arc::new(self.peer_ip.finish()),
+            Arc::new(self.peer_asn.finish()),
+            Arc::new(self.local_ip.finish()),
+            Arc::new(self.local_asn.finish()),
+            Arc::new(self.old_state.finish()),
+            Arc::new(self.new_state.finish()),
+            Arc::new(self.mrt_type.finish()),
+            Arc::new(self.record_offset.finish()),
+            Arc::new(self.file_id.finish()),
+        ];
+        self.len = 0;
+        emit(sink, Table::BgpPeerState, cols)
+    }
+}
+
+/// Assembles a batch of `table` from finished columns and hands it to the sink.
+pub(crate) fn emit(sink: &mut dyn Sink, table: Table, cols: Vec<ArrayRef>) -> Result<(), FormatError> {
+    let batch = RecordBatch::try_new(table.schema(), cols).map_err(|source| FormatError::Arrow { table, source })?;
+    sink.batch(table, batch)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bgpkit_parser::models::{AsPath, AsPathSegment};
+
+    fn seq(v: &[u32]) -> AsPathSegment {
+        AsPathSegment::sequence(v)
+    }
+
+    #[test]
+    fn upstream_skips_prepending_and_sets_hide_the_origin() {
+        let p = AsPath::from_segments(vec![seq(&[65100, 65200, 65030, 65010, 65010, 65010])]);
+        assert_eq!(origin_and_upstream(&p), (Some(65010), Some(65030)));
+        let p = AsPath::from_segments(vec![seq(&[65010])]);
+        assert_eq!(origin_and_upstream(&p), (Some(65010), None));
+        let p = AsPath::from_segments(vec![
+            seq(&[1, 2]),
+            AsPathSegment::set([3, 4]),
+        ]);
+        assert_eq!(origin_and_upstream(&p), (None, None));
+    }
+}
