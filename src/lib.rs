@@ -1,1 +1,18 @@
+//! lightsout: offline forensics of Internet outages.
+//!
+//! The library behind the `lightsout` binary (which only parses arguments and prints).
+//! Data flows through three stages, each a module:
+//!
+//! - [`ingest`]: archives (MRT, traceroutes, DNS logs; any compression) in, Parquet parts of
+//!   the [`lake`] out, with a ledger of every file and every rejected record. The readers live
+//!   in the `lightsout-formats` crate.
+//! - `detect`: SQL (`queries/*.sql`) over the lake through DataFusion ([`engine`]), signals
+//!   per entity and bin, baselines, outage windows and events with a verdict.
+//! - `report`: tables, SVG timelines, Markdown/HTML and a reproducibility manifest.
 
+pub mod engine;
+pub mod ingest;
+pub mod lake;
+pub mod output;
+
+pub use lightsout_formats as formats;

@@ -169,12 +169,21 @@ impl Out<'_> {
             }
             _ => {}
         }
+        // bgpkit leaves the ADD-PATH id of TABLE_DUMP_V2 entries out of the elems, and stops
+        // at an entry whose peer index is not in the peer table: keep both in view.
+        let rib_path_ids: Option<Vec<Option<u32>>> = match &record.message {
+            MrtMessage::TableDumpV2Message(TableDumpV2Message::RibAfi(t)) => Some(t.rib_entries.iter().map(|e| e.path_id).collect()),
+            _ => None,
+        };
         let iter = match elementor.record_to_elems_iter(record) {
             Ok(it) => it,
             Err(e) => return Ok(Some(format!("{e}"))),
         };
         let mut rows = 0usize;
-        for elem in iter {
+        for mut elem in iter {
+            if let Some(id) = rib_path_ids.as_ref().and_then(|ids| ids.get(rows).copied().flatten()) {
+                elem.prefix.path_id = Some(id);
+            }
             let ty = &self.type_names[ti].1;
             if is_rib {
                 self.rib.push(ts, &elem, self.ctx, ty, offset, &mut self.scratch);
@@ -182,6 +191,11 @@ impl Out<'_> {
                 self.updates.push(ts, &elem, self.ctx, ty, offset, &mut self.scratch);
             }
             rows += 1;
+        }
+        if let Some(ids) = &rib_path_ids
+            && rows < ids.len()
+        {
+            partial.push(format!("{} of {} RIB entries refer to a peer index missing from the PEER_INDEX_TABLE", ids.len() - rows, ids.len()));
         }
         if rows > 0 {
             self.stats.saw_ts(ts);

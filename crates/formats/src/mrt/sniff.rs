@@ -25,21 +25,29 @@ fn plausible_header(h: &[u8]) -> Option<u32> {
 
 /// Whether `head` starts like an MRT stream.
 pub fn looks_like_mrt(head: &[u8]) -> bool {
-    let mut pos = 0usize;
-    for checked in 0..3 {
-        if head.len() < pos + 12 {
-            // A single complete header is required; later ones only when present.
-            return checked > 0;
-        }
-        let Some(len) = plausible_header(&head[pos..pos + 12]) else {
-            return false;
-        };
-        pos += 12 + len as usize;
-        if pos > head.len() {
-            return true;
-        }
+    chain_from(head, 0, 0)
+}
+
+/// Checks up to three headers from `pos`. Early RIS TABLE_DUMP producers declared each record
+/// 4 bytes short (bgpkit corrects it), so for TABLE_DUMP the next header may also sit 4 bytes
+/// further on.
+fn chain_from(head: &[u8], pos: usize, checked: usize) -> bool {
+    if checked == 3 || pos == head.len() && checked > 0 {
+        return true;
     }
-    true
+    if head.len() < pos + 12 {
+        // A complete first header is required; later ones only when the head holds them.
+        return checked > 0;
+    }
+    let Some(len) = plausible_header(&head[pos..pos + 12]) else {
+        return false;
+    };
+    let next = pos + 12 + len as usize;
+    if next >= head.len() {
+        return true;
+    }
+    let table_dump = u16::from_be_bytes([head[pos + 4], head[pos + 5]]) == 12;
+    chain_from(head, next, checked + 1) || (table_dump && chain_from(head, next + 4, checked + 1))
 }
 
 #[cfg(test)]

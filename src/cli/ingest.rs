@@ -1,0 +1,67 @@
+//! `lightsout ingest --lake DIR [--kind K] [--collector NAME] INPUT...`
+//!
+//! Prints one line per file that failed, broke off or had rejected records (`path: reason`),
+//! then a one-line summary; the exit code says whether anything was lost (see
+//! [`lightsout::ingest::IngestReport::exit_code`]).
+
+use lightsout::formats::registry;
+use lightsout::ingest::{FileStatus, IngestOptions, ingest};
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The lake folder (created if missing).
+    #[arg(long)]
+    pub lake: PathBuf,
+    /// Files or folders (walked recursively) to ingest.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Read every input as this format instead of sniffing it from the content.
+    #[arg(long, value_parser = kind_names())]
+    pub kind: Option<String>,
+    /// Collector name for MRT rows (default: derived from each file's path).
+    #[arg(long)]
+    pub collector: Option<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Ingest files again even if their content is already in the lake.
+    #[arg(long)]
+    pub force: bool,
+    /// Print one line per file.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+fn kind_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(registry::formats().iter().map(|f| f.name()))
+}
+
+pub fn run(a: Args) -> anyhow::Result<i32> {
+    let opts = IngestOptions {
+        kind: a.kind.as_deref().and_then(registry::by_name),
+        collector: a.collector,
+        threads: a.threads,
+        force: a.force,
+        progress: true,
+        ..IngestOptions::default()
+    };
+    let report = ingest(&a.lake, &a.inputs, &opts)?;
+    for p in &report.problems {
+        eprintln!("{}: {}", p.path.display(), p.reason);
+    }
+    for f in &report.files {
+        let shown = a.verbose || f.status.is_problem();
+        if !shown {
+            continue;
+        }
+        let rows: u64 = f.rows.values().sum();
+        let what = match f.status {
+            FileStatus::Failed | FileStatus::Truncated | FileStatus::Partial | FileStatus::Skipped => f.message.clone().unwrap_or_default(),
+            _ => format!("{} rows", rows),
+        };
+        eprintln!("{}: {} {}: {}", f.path.display(), f.status.name(), f.format.unwrap_or("-"), what);
+    }
+    println!("{}", report.summary());
+    Ok(report.exit_code())
+}

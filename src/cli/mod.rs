@@ -1,0 +1,33 @@
+//! The command line: one file per subcommand, each turning parsed arguments into a call of
+//! the library and printing the outcome.
+//!
+//! In: `std::env::args`. Out: text on stdout/stderr and the process exit code.
+
+pub mod ingest;
+pub mod sql;
+
+use clap::{Parser, Subcommand};
+
+/// Offline forensics of Internet outages: archives in, outage windows and reports out.
+#[derive(Debug, Parser)]
+#[command(name = "lightsout", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read archives (MRT, traceroutes, DNS logs) into the Parquet lake.
+    Ingest(ingest::Args),
+    /// Run SQL over the lake (every table registered).
+    Sql(sql::Args),
+}
+
+/// Runs the command; returns the process exit code.
+pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Ingest(a) => ingest::run(a),
+        Command::Sql(a) => sql::run(a),
+    }
+}

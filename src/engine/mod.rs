@@ -1,0 +1,117 @@
+//! The SQL engine: a DataFusion session over the lake.
+//!
+//! In: a lake folder. Out: a `SessionContext` in which every table of
+//! [`lightsout_formats::Table`] is registered under its name with its declared schema (plus
+//! the `date` partition column for data tables; nothing is inferred from the files), and the
+//! UDFs of [`udf`] are registered; helpers to run SQL text and collect the batches.
+//! A table that has no files yet is an empty table of the same schema.
+
+pub mod udf;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::datasource::MemTable;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::error::DataFusionError;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use lightsout_formats::Table;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Errors of the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("registering {table}: {source}")]
+    Register { table: String, source: DataFusionError },
+    #[error("{context}: {source}")]
+    Query { context: String, source: DataFusionError },
+}
+
+/// The schema of a lake table as SQL sees it: the declared columns plus `date` for
+/// partitioned tables.
+pub fn sql_schema(table: Table) -> SchemaRef {
+    let s = table.schema();
+    if !table.partitioned() {
+        return s;
+    }
+    let mut fields: Vec<Field> = s.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(Field::new("date", DataType::Utf8, false));
+    Arc::new(Schema::new(fields))
+}
+
+/// A session configured for lightsout: `threads` target partitions (0: one per core),
+/// deterministic settings (no repartitioning of small files by statistics that could change
+/// output order: every query that writes output sorts it).
+pub fn new_session(threads: usize) -> SessionContext {
+    let mut config = SessionConfig::new().with_information_schema(true);
+    if threads > 0 {
+        config = config.with_target_partitions(threads);
+    }
+    let options = config.options_mut();
+    options.execution.parquet.pushdown_filters = true;
+    options.execution.parquet.reorder_filters = true;
+    let ctx = SessionContext::new_with_config(config);
+    udf::register_all(&ctx);
+    ctx
+}
+
+/// A session with every table of the lake at `lake` registered.
+pub async fn lake_session(lake: &Path, threads: usize) -> Result<SessionContext, EngineError> {
+    let ctx = new_session(threads);
+    register_lake(&ctx, lake).await?;
+    Ok(ctx)
+}
+
+/// Registers every lake table in `ctx`.
+pub async fn register_lake(ctx: &SessionContext, lake: &Path) -> Result<(), EngineError> {
+    for table in Table::ALL {
+        let dir = lake.join(table.name());
+        let reg = |e| EngineError::Register { table: table.name().into(), source: e };
+        let has_files = dir.is_dir() && dir_has_parquet(&dir);
+        if !has_files {
+            let empty = MemTable::try_new(sql_schema(table), vec![vec![]]).map_err(reg)?;
+            ctx.register_table(table.name(), Arc::new(empty)).map_err(reg)?;
+            continue;
+        }
+        let partition_cols = if table.partitioned() { vec![("date".to_string(), DataType::Utf8)] } else { vec![] };
+        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+            .with_file_extension(".parquet")
+            .with_table_partition_cols(partition_cols);
+        let mut url = dir.canonicalize().unwrap_or(dir.clone()).to_string_lossy().into_owned();
+        if !url.ends_with('/') {
+            url.push('/');
+        }
+        let url = ListingTableUrl::parse(&url).map_err(reg)?;
+        let config = ListingTableConfig::new(url).with_listing_options(options).with_schema(table.schema());
+        let provider = ListingTable::try_new(config).map_err(reg)?;
+        ctx.register_table(table.name(), Arc::new(provider)).map_err(reg)?;
+    }
+    Ok(())
+}
+
+fn dir_has_parquet(dir: &Path) -> bool {
+    let Ok(rd) = std::fs::read_dir(dir) else { return false };
+    rd.flatten().any(|e| {
+        let p = e.path();
+        if p.is_dir() { dir_has_parquet(&p) } else { p.extension().is_some_and(|x| x == "parquet") }
+    })
+}
+
+/// Runs one SQL statement and collects its result.
+pub async fn run_sql(ctx: &SessionContext, sql: &str) -> Result<(SchemaRef, Vec<RecordBatch>), EngineError> {
+    let q = |e| EngineError::Query { context: "running SQL".into(), source: e };
+    let df = ctx.sql(sql).await.map_err(q)?;
+    let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+    let batches = df.collect().await.map_err(q)?;
+    Ok((schema, batches))
+}
+
+/// A tokio runtime for the engine with `threads` workers (0: one per core).
+pub fn runtime(threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut b = tokio::runtime::Builder::new_multi_thread();
+    if threads > 0 {
+        b.worker_threads(threads);
+    }
+    b.enable_all().build()
+}

@@ -1,0 +1,370 @@
+//! `lightsout ingest`: archives in, lake parts out, in parallel across files.
+//!
+//! In: input paths, options. Out: Parquet parts in the lake (one per input file, table and
+//! date), one `ingest_files` row per file read, the rejects of each file, and an
+//! [`IngestReport`] with one [`FileReport`] per input for the summary and the exit code.
+//!
+//! Per file: hash the bytes (sha256; the first 16 hex digits are the `file_id` that names its
+//! parts) and skip it if the lake already has it; sniff the compression from the magic bytes
+//! and the format from the decompressed head (or take `--kind`); stream it through the
+//! format's reader into a [`LakeSink`]; rename the parts into place; write the ledger row.
+//! Files run in parallel on a rayon pool, each on one thread with bounded memory; a panic or an
+//! error in one file is that file's `failed` status, never the batch's end.
+
+mod collector;
+mod ledger;
+mod walk;
+
+pub use collector::collector_from_path;
+pub use ledger::{FileStatus, ledger_batch};
+pub use walk::{InputProblem, list_files};
+
+use crate::lake::{Lake, LakeError, LakeSink, write_batches_atomically};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use lightsout_formats::format::SNIFF_BYTES;
+use lightsout_formats::{Compression, FileContext, Format, Input, ReadStats, Table, registry};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Options of an ingest run.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// Format to use for every file instead of sniffing (`--kind`).
+    pub kind: Option<&'static dyn Format>,
+    /// Collector name for every file (`--collector`); else derived from each path.
+    pub collector: Option<String>,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+    /// Ingest files again even when their hash is in the lake.
+    pub force: bool,
+    /// Show a progress bar (only drawn when stderr is a terminal).
+    pub progress: bool,
+    /// Rows per batch.
+    pub batch_rows: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions { kind: None, collector: None, threads: 0, force: false, progress: false, batch_rows: lightsout_formats::format::DEFAULT_BATCH_ROWS }
+    }
+}
+
+/// What happened to one input.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub path: PathBuf,
+    pub file_id: Option<String>,
+    pub sha256: String,
+    pub bytes: u64,
+    pub decompressed_bytes: u64,
+    pub compression: Option<Compression>,
+    pub format: Option<&'static str>,
+    pub collector: Option<String>,
+    pub status: FileStatus,
+    pub stats: ReadStats,
+    pub rows: BTreeMap<Table, u64>,
+    pub rejects: u64,
+    /// One line: why the file failed, was truncated or skipped.
+    pub message: Option<String>,
+}
+
+impl FileReport {
+    fn new(path: &Path) -> Self {
+        FileReport {
+            path: path.to_path_buf(),
+            file_id: None,
+            sha256: String::new(),
+            bytes: 0,
+            decompressed_bytes: 0,
+            compression: None,
+            format: None,
+            collector: None,
+            status: FileStatus::Failed,
+            stats: ReadStats::default(),
+            rows: BTreeMap::new(),
+            rejects: 0,
+            message: None,
+        }
+    }
+
+    fn failed(mut self, message: impl Into<String>) -> Self {
+        self.status = FileStatus::Failed;
+        self.message = Some(message.into());
+        self
+    }
+}
+
+/// The outcome of an ingest run.
+#[derive(Debug, Default)]
+pub struct IngestReport {
+    /// One report per input file, sorted by path.
+    pub files: Vec<FileReport>,
+    /// Inputs that could not be listed (missing or unreadable paths).
+    pub problems: Vec<InputProblem>,
+}
+
+impl IngestReport {
+    /// Rows written per table over all files.
+    pub fn rows(&self) -> BTreeMap<Table, u64> {
+        let mut m = BTreeMap::new();
+        for f in &self.files {
+            for (t, n) in &f.rows {
+                *m.entry(*t).or_default() += n;
+            }
+        }
+        m
+    }
+
+    pub fn count(&self, status: FileStatus) -> usize {
+        self.files.iter().filter(|f| f.status == status).count()
+    }
+
+    pub fn rejects(&self) -> u64 {
+        self.files.iter().map(|f| f.rejects).sum()
+    }
+
+    /// One line: files by status, rows per table, rejects.
+    pub fn summary(&self) -> String {
+        let mut s = format!("{} files", self.files.len() + self.problems.len());
+        let mut parts = Vec::new();
+        for st in [FileStatus::Ok, FileStatus::Empty, FileStatus::Partial, FileStatus::Truncated, FileStatus::Failed, FileStatus::Skipped] {
+            let n = self.count(st) + if st == FileStatus::Failed { self.problems.len() } else { 0 };
+            if n > 0 {
+                parts.push(format!("{n} {}", st.name()));
+            }
+        }
+        if !parts.is_empty() {
+            s.push_str(&format!(" ({})", parts.join(", ")));
+        }
+        let rows = self.rows();
+        let rows: Vec<String> = rows.iter().filter(|(_, n)| **n > 0).map(|(t, n)| format!("{t} {n}")).collect();
+        s.push_str(&format!("; rows: {}", if rows.is_empty() { "none".to_string() } else { rows.join(", ") }));
+        s.push_str(&format!("; rejects: {}", self.rejects()));
+        s
+    }
+
+    /// The process exit code: 0 when every file was read completely, 3 when records were
+    /// rejected (the rows that could be read are in the lake), 4 when a file failed, broke
+    /// off or an input path could not be read.
+    pub fn exit_code(&self) -> i32 {
+        let failed = !self.problems.is_empty() || self.files.iter().any(|f| matches!(f.status, FileStatus::Failed | FileStatus::Truncated));
+        if failed {
+            4
+        } else if self.files.iter().any(|f| f.status == FileStatus::Partial) {
+            3
+        } else {
+            0
+        }
+    }
+}
+
+/// Errors that stop an ingest run before any file is read.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error(transparent)]
+    Lake(#[from] LakeError),
+    #[error("building the thread pool: {0}")]
+    Pool(#[from] rayon::ThreadPoolBuildError),
+}
+
+/// Ingests `inputs` into the lake at `lake_dir`.
+pub fn ingest(lake_dir: &Path, inputs: &[PathBuf], opts: &IngestOptions) -> Result<IngestReport, IngestError> {
+    let lake = Lake::create(lake_dir)?;
+    lake.clean_tmp()?;
+    let (files, problems) = list_files(inputs);
+    // Files already in the lake are skipped, except those that failed (a rerun may succeed,
+    // e.g. with --kind).
+    let known: BTreeSet<String> = if opts.force {
+        BTreeSet::new()
+    } else {
+        lake.ledger()?.into_iter().filter(|(_, st)| st != FileStatus::Failed.name()).map(|(id, _)| id).collect()
+    };
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.threads).build()?;
+
+    let total_bytes: u64 = files.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+    let bar = progress_bar(opts.progress, total_bytes);
+
+    // Phase 1: hash every file (in parallel), so that duplicates and files already in the
+    // lake are known before anything is parsed.
+    let hashed: Vec<(PathBuf, Result<(String, u64), String>)> = pool.install(|| {
+        files.par_iter().map(|p| (p.clone(), hash_file(p).map_err(|e| e.to_string()))).collect()
+    });
+    let mut first_of: HashMap<String, PathBuf> = HashMap::new();
+    let mut reports = Vec::new();
+    let mut todo = Vec::new();
+    for (path, h) in hashed {
+        let mut r = FileReport::new(&path);
+        match h {
+            Err(e) => reports.push(r.failed(e)),
+            Ok((sha, bytes)) => {
+                let id = sha[..16].to_string();
+                r.sha256 = sha;
+                r.bytes = bytes;
+                r.file_id = Some(id.clone());
+                if let Some(first) = first_of.get(&id) {
+                    r.status = FileStatus::Skipped;
+                    r.message = Some(format!("same content as {}", first.display()));
+                    bar.inc(bytes);
+                    reports.push(r);
+                } else if known.contains(&id) {
+                    first_of.insert(id, path.clone());
+                    r.status = FileStatus::Skipped;
+                    r.message = Some("already in the lake".to_string());
+                    bar.inc(bytes);
+                    reports.push(r);
+                } else {
+                    first_of.insert(id, path.clone());
+                    todo.push(r);
+                }
+            }
+        }
+    }
+
+    // Phase 2: read the files, largest first so that the pool stays busy at the end.
+    todo.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
+    let done: Vec<FileReport> = pool.install(|| {
+        todo.into_par_iter()
+            .map(|r| {
+                let bytes = r.bytes;
+                let path = r.path.clone();
+                let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ingest_file(&lake, r, opts)))
+                    .unwrap_or_else(|p| FileReport::new(&path).failed(format!("internal error (please report): {}", panic_message(&p))));
+                bar.inc(bytes);
+                out
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    reports.extend(done);
+    reports.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(IngestReport { files: reports, problems })
+}
+
+fn progress_bar(enabled: bool, total: u64) -> ProgressBar {
+    use std::io::IsTerminal;
+    if !enabled || !std::io::stderr().is_terminal() {
+        return ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} ingest [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, eta {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_else(|| "panic".into())
+}
+
+/// sha256 (hex) and size of a file, read in 1 MiB chunks.
+pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut n = 0u64;
+    loop {
+        let k = f.read(&mut buf)?;
+        if k == 0 {
+            break;
+        }
+        h.update(&buf[..k]);
+        n += k as u64;
+    }
+    Ok((hex::encode(h.finalize()), n))
+}
+
+/// Reads one file into the lake.
+fn ingest_file(lake: &Lake, mut r: FileReport, opts: &IngestOptions) -> FileReport {
+    let file_id = r.file_id.clone().expect("hashed files have an id");
+    let collector = opts.collector.clone().unwrap_or_else(|| collector_from_path(&r.path));
+    r.collector = Some(collector.clone());
+    let mut file = match std::fs::File::open(&r.path) {
+        Ok(f) => f,
+        Err(e) => return r.failed(e.to_string()),
+    };
+    let mut magic = [0u8; 8];
+    let mut got = 0;
+    while got < magic.len() {
+        match file.read(&mut magic[got..]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) => return r.failed(e.to_string()),
+        }
+    }
+    let compression = Compression::sniff(&magic[..got]);
+    r.compression = Some(compression);
+    let raw: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(magic[..got].to_vec()).chain(file));
+    let decoder = match compression.decoder(raw) {
+        Ok(d) => d,
+        Err(e) => return r.failed(format!("{compression} stream: {e}")),
+    };
+    let mut input = Input::new(decoder);
+    let head_len = match input.peek(SNIFF_BYTES) {
+        Ok(h) => h.len(),
+        Err(e) => return r.failed(format!("{compression} stream broken at the start: {e}")),
+    };
+    let format = match opts.kind {
+        Some(f) => f,
+        None if head_len == 0 => {
+            r.status = FileStatus::Empty;
+            return write_ledger(lake, r);
+        }
+        None => match registry::sniff(input.peek(SNIFF_BYTES).unwrap_or(&[])) {
+            Some(f) => f,
+            None => {
+                let head = input.peek(16).map(hex::encode).unwrap_or_default();
+                return write_ledger(lake, r.failed(format!("unrecognised format (first bytes {head}); use --kind to force one")));
+            }
+        },
+    };
+    r.format = Some(format.name());
+    let ctx = FileContext { file_id: file_id.clone(), collector, batch_rows: opts.batch_rows };
+    let progress_seen = AtomicU64::new(0);
+    let progress = |o: u64| progress_seen.store(o, Ordering::Relaxed);
+    let mut sink = LakeSink::new(lake, &file_id, format.name()).with_progress(&progress);
+    let stats = match format.read(&mut input, &ctx, &mut sink) {
+        Ok(s) => s,
+        Err(e) => {
+            sink.abort();
+            return write_ledger(lake, r.failed(e.to_string()));
+        }
+    };
+    r.decompressed_bytes = input.offset();
+    let outcome = match sink.finish() {
+        Ok(o) => o,
+        Err(e) => return write_ledger(lake, r.failed(e.to_string())),
+    };
+    r.rows = outcome.rows;
+    r.rejects = outcome.rejects;
+    r.status = if let Some(why) = &stats.stopped {
+        r.message = Some(format!("stream broke off at decompressed offset {}: {why}", input.offset()));
+        FileStatus::Truncated
+    } else if outcome.rejects > 0 {
+        let first = stats.records_rejected + stats.records_partial;
+        r.message = Some(format!("{first} records rejected (see ingest_rejects)"));
+        FileStatus::Partial
+    } else if r.rows.values().sum::<u64>() == 0 && stats.records_ok == 0 {
+        FileStatus::Empty
+    } else {
+        FileStatus::Ok
+    };
+    r.stats = stats;
+    write_ledger(lake, r)
+}
+
+/// Writes the file's ledger row (last, as its commit mark).
+fn write_ledger(lake: &Lake, mut r: FileReport) -> FileReport {
+    let Some(id) = r.file_id.clone() else { return r };
+    let batch = ledger_batch(&r);
+    let dest = lake.part_path(Table::IngestFiles, None, &id);
+    if let Err(e) = write_batches_atomically(&lake.tmp_dir(), &dest, Table::IngestFiles.schema(), &[batch]) {
+        r.status = FileStatus::Failed;
+        r.message = Some(format!("writing the ledger: {e}"));
+    }
+    r
+}
