@@ -306,7 +306,20 @@ fn ingest_file(lake: &Lake, mut r: FileReport, opts: &IngestOptions) -> FileRepo
     let mut input = Input::new(decoder);
     let head_len = match input.peek(SNIFF_BYTES) {
         Ok(h) => h.len(),
-        Err(e) => return r.failed(format!("{compression} stream broken at the start: {e}")),
+        Err(e) => {
+            // Not even the first block decompresses (e.g. a bzip2 file cut inside its first
+            // 900 kB block): the whole file is one reject.
+            let reason = format!("{compression} stream broken at the start: {e}");
+            let mut sink = LakeSink::new(lake, &file_id, "-");
+            let reject = lightsout_formats::Reject::binary(0, reason.clone(), &magic[..got]).with_end(r.bytes);
+            let _ = lightsout_formats::Sink::reject(&mut sink, reject);
+            r.rejects = 1;
+            r.stats.records_rejected = 1;
+            if let Err(e) = sink.finish() {
+                return write_ledger(lake, r.failed(e.to_string()));
+            }
+            return write_ledger(lake, r.failed(reason));
+        }
     };
     let format = match opts.kind {
         Some(f) => f,
