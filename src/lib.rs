@@ -10,6 +10,7 @@
 //!   per entity and bin, baselines, outage windows and events with a verdict.
 //! - `report`: tables, SVG timelines, Markdown/HTML and a reproducibility manifest.
 
+pub mod detect;
 pub mod engine;
 pub mod ingest;
 pub mod lake;

@@ -9,9 +9,8 @@ fn main() {
     match cli::run(parsed) {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            // One clear line per problem: the chain of contexts, outermost first.
-            let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-            eprintln!("lightsout: {}", chain.join(": "));
+            // One clear line: the library's errors already carry their context and cause.
+            eprintln!("lightsout: {}", e.to_string().replace('\n', " "));
             std::process::exit(1);
         }
     }

@@ -3,6 +3,7 @@
 //!
 //! In: `std::env::args`. Out: text on stdout/stderr and the process exit code.
 
+pub mod detect;
 pub mod ingest;
 pub mod sql;
 
@@ -22,6 +23,8 @@ pub enum Command {
     Ingest(ingest::Args),
     /// Run SQL over the lake (every table registered).
     Sql(sql::Args),
+    /// Detect outage windows for the entities of a case, with verdicts.
+    Detect(detect::Args),
 }
 
 /// Runs the command; returns the process exit code.
@@ -29,5 +32,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Ingest(a) => ingest::run(a),
         Command::Sql(a) => sql::run(a),
+        Command::Detect(a) => detect::run(a),
     }
 }

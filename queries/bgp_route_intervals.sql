@@ -1,0 +1,81 @@
+-- bgp_route_intervals: one row per stretch of time during which a peer of a collector had a
+-- route to a prefix (per ADD-PATH id), with the route's origin and upstream AS.
+--
+-- State comes from the latest RIB dump at or before the analysis start (per collector), plus
+-- every later RIB dump and update; without such a RIB, from all RIB dumps and updates before
+-- the end (an update file's initial table transfer counts as state). A route's interval is
+-- closed by the next update of the same (peer, prefix, path id), announcement or withdrawal,
+-- or by the peer's session leaving Established (bgp_peer_state), which withdraws all of the
+-- peer's routes. end_us is NULL for routes still up at the end of the data.
+--
+-- Parameters: $origin_us (analysis start, UTC microseconds), $end_us (analysis end).
+WITH start_rib AS (
+    SELECT collector, max(dump_ts) AS dump_ts
+    FROM bgp_rib
+    WHERE arrow_cast(dump_ts, 'Int64') <= $origin_us
+    GROUP BY collector
+),
+route_events AS (
+    SELECT r.collector, r.peer_ip, r.peer_asn, r.prefix, r.path_id, r.afi, r.prefix_len,
+           arrow_cast(r.dump_ts, 'Int64') AS ts_us, CAST(0 AS BIGINT) AS seq, 'A' AS kind,
+           r.upstream_asn, r.origin_asn
+    FROM bgp_rib r
+    LEFT JOIN start_rib s ON r.collector = s.collector
+    WHERE (s.dump_ts IS NULL OR r.dump_ts >= s.dump_ts)
+      AND arrow_cast(r.dump_ts, 'Int64') < $end_us
+    UNION ALL
+    SELECT u.collector, u.peer_ip, u.peer_asn, u.prefix, u.path_id, u.afi, u.prefix_len,
+           arrow_cast(u.ts, 'Int64') AS ts_us, CAST(u.record_offset AS BIGINT) + 1 AS seq, u.elem_type AS kind,
+           u.upstream_asn, u.origin_asn
+    FROM bgp_updates u
+    LEFT JOIN start_rib s ON u.collector = s.collector
+    WHERE (s.dump_ts IS NULL OR u.ts > s.dump_ts)
+      AND arrow_cast(u.ts, 'Int64') < $end_us
+),
+session_downs AS (
+    SELECT collector, peer_ip, peer_asn, arrow_cast(ts, 'Int64') AS ts_us, CAST(record_offset AS BIGINT) + 1 AS seq
+    FROM bgp_peer_state
+    WHERE old_state = 'Established' AND new_state <> 'Established'
+      AND arrow_cast(ts, 'Int64') < $end_us
+),
+all_events AS (
+    SELECT collector, peer_ip, peer_asn, prefix, path_id, afi, prefix_len, ts_us, seq, kind, upstream_asn, origin_asn
+    FROM route_events
+    UNION ALL
+    SELECT collector, peer_ip, peer_asn, CAST(NULL AS VARCHAR), CAST(NULL AS INT UNSIGNED), CAST(NULL AS TINYINT UNSIGNED),
+           CAST(NULL AS TINYINT UNSIGNED), ts_us, seq, 'D', CAST(NULL AS INT UNSIGNED), CAST(NULL AS INT UNSIGNED)
+    FROM session_downs
+),
+-- Session epochs: the number of session downs of the peer up to each event.
+with_epoch AS (
+    SELECT *,
+           sum(CASE WHEN kind = 'D' THEN 1 ELSE 0 END) OVER (
+               PARTITION BY collector, peer_ip, peer_asn ORDER BY ts_us, seq, kind
+               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS epoch
+    FROM all_events
+),
+epoch_end AS (
+    SELECT collector, peer_ip, peer_asn, epoch - 1 AS epoch, min(ts_us) AS end_us
+    FROM with_epoch
+    WHERE kind = 'D'
+    GROUP BY collector, peer_ip, peer_asn, epoch - 1
+),
+intervals AS (
+    SELECT collector, peer_ip, peer_asn, prefix, path_id, afi, prefix_len, kind, ts_us, epoch,
+           upstream_asn, origin_asn,
+           lead(ts_us) OVER (PARTITION BY collector, peer_ip, peer_asn, prefix, path_id ORDER BY ts_us, seq) AS next_us
+    FROM with_epoch
+    WHERE kind <> 'D'
+)
+SELECT i.collector, i.peer_ip, i.peer_asn, i.prefix, i.path_id, i.afi, i.prefix_len,
+       i.origin_asn, i.upstream_asn,
+       i.ts_us AS start_us,
+       CASE
+           WHEN i.next_us IS NULL THEN e.end_us
+           WHEN e.end_us IS NULL THEN i.next_us
+           ELSE least(i.next_us, e.end_us)
+       END AS end_us
+FROM intervals i
+LEFT JOIN epoch_end e
+  ON i.collector = e.collector AND i.peer_ip = e.peer_ip AND i.peer_asn = e.peer_asn AND i.epoch = e.epoch
+WHERE i.kind = 'A'

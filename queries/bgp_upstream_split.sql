@@ -1,0 +1,49 @@
+-- bgp_upstream_split: per entity, upstream AS (the AS before the origin in a path) and bin,
+-- how many full-feed peers reach the entity through that upstream at the end of the bin
+-- (scope '*': through any unit; scope = unit: that unit). The upstreams are the case's, or
+-- every upstream seen on the entity's routes when the case names none. This is the signal
+-- that tells "both links at once" (inside the network) from "one link" (an upstream).
+-- value is NULL in bins without any full-feed peer.
+WITH full_feed AS (
+    SELECT collector, peer_ip, peer_asn, afi, bin FROM bgp_peer_feed WHERE full_feed
+),
+any_full_feed AS (
+    SELECT bin, count(*) AS full_feed_peers FROM full_feed GROUP BY bin
+),
+via AS (
+    SELECT DISTINCT r.entity, r.unit, r.upstream_asn, r.bin, r.collector, r.peer_ip, r.peer_asn
+    FROM entity_route_bins r
+    JOIN full_feed f
+      ON r.collector = f.collector AND r.peer_ip = f.peer_ip AND r.peer_asn = f.peer_asn
+     AND r.afi = f.afi AND r.bin = f.bin
+    WHERE r.upstream_asn IS NOT NULL
+),
+upstreams AS (
+    SELECT entity, upstream_asn FROM case_upstreams
+    UNION
+    SELECT DISTINCT v.entity, v.upstream_asn FROM via v
+    WHERE v.entity NOT IN (SELECT entity FROM case_upstreams)
+),
+scopes AS (
+    SELECT entity, unit AS scope FROM entity_units
+    UNION ALL
+    SELECT DISTINCT entity, '*' AS scope FROM entity_units
+),
+counts AS (
+    SELECT entity, unit AS scope, upstream_asn, bin, count(*) AS peers
+    FROM (SELECT DISTINCT entity, unit, upstream_asn, bin, collector, peer_ip, peer_asn FROM via) v
+    GROUP BY entity, unit, upstream_asn, bin
+    UNION ALL
+    SELECT entity, '*' AS scope, upstream_asn, bin, count(*) AS peers
+    FROM (SELECT DISTINCT entity, upstream_asn, bin, collector, peer_ip, peer_asn FROM via) v
+    GROUP BY entity, upstream_asn, bin
+)
+SELECT s.entity, s.scope, 'bgp_upstream_split' AS signal, u.upstream_asn, b.bin,
+       CASE WHEN coalesce(a.full_feed_peers, 0) = 0 THEN NULL ELSE CAST(coalesce(c.peers, 0) AS DOUBLE) END AS value,
+       coalesce(c.peers, 0) AS peers,
+       coalesce(a.full_feed_peers, 0) AS full_feed_peers
+FROM scopes s
+JOIN upstreams u ON s.entity = u.entity
+CROSS JOIN bins b
+LEFT JOIN counts c ON c.entity = s.entity AND c.scope = s.scope AND c.upstream_asn = u.upstream_asn AND c.bin = b.bin
+LEFT JOIN any_full_feed a ON a.bin = b.bin

@@ -1,0 +1,62 @@
+-- bgp_visibility: per entity and bin, how much of its address space is visible, IODA's way:
+-- a unit (prefix) is visible when more than $visible_fraction of the full-feed peers of its
+-- address family have a route to it at the end of the bin. Rows:
+--   scope = the unit:  signal 'bgp_prefix_visibility', value = the unit's weight when visible,
+--                      else 0;
+--   scope = '*':       signal 'bgp_visibility_v4' (visible IPv4 /24 equivalents) and
+--                      'bgp_visibility_v6' (IPv6 /48 equivalents): the sum of the weights of
+--                      visible units not inside another visible unit of the entity.
+-- value is NULL in bins without any full-feed peer of that family (no data, not an outage).
+WITH full_feed AS (
+    SELECT collector, peer_ip, peer_asn, afi, bin FROM bgp_peer_feed WHERE full_feed
+),
+full_feed_count AS (
+    SELECT afi, bin, count(*) AS full_feed_peers FROM full_feed GROUP BY afi, bin
+),
+seen AS (
+    SELECT entity, unit, afi, bin, count(*) AS peers
+    FROM (
+        SELECT DISTINCT r.entity, r.unit, r.afi, r.bin, r.collector, r.peer_ip, r.peer_asn
+        FROM entity_route_bins r
+        JOIN full_feed f
+          ON r.collector = f.collector AND r.peer_ip = f.peer_ip AND r.peer_asn = f.peer_asn
+         AND r.afi = f.afi AND r.bin = f.bin
+    ) s
+    GROUP BY entity, unit, afi, bin
+),
+unit_bins AS (
+    SELECT u.entity, u.unit, u.afi, u.prefix_len, u.weight, b.bin
+    FROM entity_units u CROSS JOIN bins b
+),
+unit_vis AS (
+    SELECT ub.entity, ub.unit, ub.afi, ub.prefix_len, ub.weight, ub.bin,
+           coalesce(s.peers, 0) AS peers,
+           coalesce(f.full_feed_peers, 0) AS full_feed_peers,
+           coalesce(f.full_feed_peers, 0) > 0
+               AND CAST(coalesce(s.peers, 0) AS DOUBLE) > $visible_fraction * f.full_feed_peers AS visible
+    FROM unit_bins ub
+    LEFT JOIN seen s ON ub.entity = s.entity AND ub.unit = s.unit AND ub.afi = s.afi AND ub.bin = s.bin
+    LEFT JOIN full_feed_count f ON ub.afi = f.afi AND ub.bin = f.bin
+),
+covered AS (
+    SELECT DISTINCT a.entity, a.unit, a.bin
+    FROM unit_vis a
+    JOIN unit_vis b
+      ON a.entity = b.entity AND a.afi = b.afi AND a.bin = b.bin
+     AND b.visible AND b.prefix_len < a.prefix_len AND prefix_contains(b.unit, a.unit)
+)
+SELECT entity, unit AS scope, 'bgp_prefix_visibility' AS signal, CAST(NULL AS INT UNSIGNED) AS upstream_asn, bin,
+       CASE WHEN full_feed_peers = 0 THEN NULL WHEN visible THEN weight ELSE 0.0 END AS value,
+       peers, full_feed_peers
+FROM unit_vis
+UNION ALL
+SELECT v.entity, '*' AS scope,
+       CASE WHEN v.afi = 4 THEN 'bgp_visibility_v4' ELSE 'bgp_visibility_v6' END AS signal,
+       CAST(NULL AS INT UNSIGNED) AS upstream_asn, v.bin,
+       CASE WHEN max(v.full_feed_peers) = 0 THEN NULL
+            ELSE sum(CASE WHEN v.visible AND c.unit IS NULL THEN v.weight ELSE 0.0 END) END AS value,
+       CAST(sum(CASE WHEN v.visible THEN 1 ELSE 0 END) AS BIGINT) AS peers,
+       max(v.full_feed_peers) AS full_feed_peers
+FROM unit_vis v
+LEFT JOIN covered c ON v.entity = c.entity AND v.unit = c.unit AND v.bin = c.bin
+GROUP BY v.entity, v.afi, v.bin

@@ -1,0 +1,40 @@
+//! `lightsout detect CASE.toml --lake DIR --out DIR`
+//!
+//! Runs the detection queries for the case, writes `signals.parquet`, `windows.csv`,
+//! `windows.parquet` and `manifest.json` into the output folder and prints the windows.
+
+use lightsout::detect::{Case, DetectOptions, detect, output};
+use lightsout::engine::runtime;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The case file (TOML).
+    pub case: PathBuf,
+    /// The lake folder.
+    #[arg(long)]
+    pub lake: PathBuf,
+    /// The output folder.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Read the SQL from this folder instead of the built-in queries.
+    #[arg(long)]
+    pub queries: Option<PathBuf>,
+    /// Worker threads (default: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+}
+
+pub fn run(a: Args) -> anyhow::Result<i32> {
+    let case = Case::load(&a.case)?;
+    if !a.lake.is_dir() {
+        anyhow::bail!("{}: no such lake folder", a.lake.display());
+    }
+    let opts = DetectOptions { threads: a.threads, queries: a.queries.clone() };
+    let rt = runtime(a.threads)?;
+    let det = rt.block_on(detect(&case, &a.lake, &opts))?;
+    output::write_outputs(&det, &case, &det.inputs, &a.out)?;
+    print!("{}", output::windows_table(&det.windows));
+    println!("{} windows written to {}", det.windows.len(), a.out.display());
+    Ok(0)
+}

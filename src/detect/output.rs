@@ -1,0 +1,223 @@
+//! Writing what detection found: `signals.parquet`, `windows.csv`, `windows.parquet` and
+//! `manifest.json` in the output folder, each written to a temporary name and renamed.
+//!
+//! In: a [`Detection`] and its [`Case`]. Out: the files, and the windows as a text table for
+//! the terminal. Nothing written depends on the clock or on the number of threads: rows are
+//! sorted, floats are rounded to 6 decimals, JSON keys are sorted.
+
+use super::case::Case;
+use super::verdict::{Window, fmt_time, round6};
+use super::{DetectError, Detection};
+use crate::lake::write_batches_atomically;
+use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray, UInt32Array};
+use arrow::compute::{SortColumn, lexsort_to_indices, take};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::sync::Arc;
+
+fn ts_field(name: &str, nullable: bool) -> Field {
+    Field::new(name, DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), nullable)
+}
+
+/// The schema of `windows.parquet`.
+pub fn windows_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("entity", DataType::Utf8, false),
+        Field::new("scope", DataType::Utf8, false),
+        Field::new("signal", DataType::Utf8, false),
+        Field::new("upstream_asn", DataType::UInt32, true),
+        ts_field("start", false),
+        ts_field("end", false),
+        Field::new("duration_s", DataType::Int64, false),
+        Field::new("bins", DataType::Int64, false),
+        Field::new("level", DataType::Utf8, false),
+        Field::new("min_ratio", DataType::Float64, true),
+        Field::new("baseline", DataType::Float64, true),
+        Field::new("score", DataType::Float64, false),
+        Field::new("verdict", DataType::Utf8, false),
+        Field::new("evidence", DataType::Utf8, false),
+    ]))
+}
+
+/// The windows as one batch of [`windows_schema`].
+pub fn windows_batch(windows: &[Window]) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let s = |f: &dyn Fn(&Window) -> String| Arc::new(StringArray::from(windows.iter().map(f).collect::<Vec<_>>())) as ArrayRef;
+    let ts = |f: &dyn Fn(&Window) -> i64| Arc::new(TimestampMicrosecondArray::from(windows.iter().map(f).collect::<Vec<_>>()).with_timezone("UTC")) as ArrayRef;
+    let i = |f: &dyn Fn(&Window) -> i64| Arc::new(Int64Array::from(windows.iter().map(f).collect::<Vec<_>>())) as ArrayRef;
+    let fo = |f: &dyn Fn(&Window) -> Option<f64>| Arc::new(Float64Array::from(windows.iter().map(f).collect::<Vec<_>>())) as ArrayRef;
+    RecordBatch::try_new(
+        windows_schema(),
+        vec![
+            s(&|w| w.entity.clone()),
+            s(&|w| w.scope.clone()),
+            s(&|w| w.signal.clone()),
+            Arc::new(UInt32Array::from(windows.iter().map(|w| w.upstream_asn).collect::<Vec<_>>())),
+            ts(&|w| w.start_us),
+            ts(&|w| w.end_us),
+            i(&|w| (w.end_us - w.start_us) / 1_000_000),
+            i(&|w| w.bins),
+            s(&|w| w.level.clone()),
+            fo(&|w| w.min_ratio),
+            fo(&|w| w.baseline),
+            Arc::new(Float64Array::from(windows.iter().map(|w| w.score).collect::<Vec<_>>())),
+            s(&|w| w.verdict.clone()),
+            s(&|w| w.evidence.clone()),
+        ],
+    )
+}
+
+/// The windows as CSV text (times in RFC 3339 UTC).
+pub fn windows_csv(windows: &[Window]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "entity", "scope", "signal", "upstream_asn", "start", "end", "duration_s", "bins", "level", "min_ratio", "baseline", "score", "verdict", "evidence",
+    ]);
+    let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    for x in windows {
+        let _ = w.write_record([
+            x.entity.clone(),
+            x.scope.clone(),
+            x.signal.clone(),
+            x.upstream_asn.map(|u| u.to_string()).unwrap_or_default(),
+            fmt_time(x.start_us),
+            fmt_time(x.end_us),
+            ((x.end_us - x.start_us) / 1_000_000).to_string(),
+            x.bins.to_string(),
+            x.level.clone(),
+            opt(x.min_ratio),
+            opt(x.baseline),
+            x.score.to_string(),
+            x.verdict.clone(),
+            x.evidence.clone(),
+        ]);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// The windows as an aligned text table for the terminal (without the evidence column).
+pub fn windows_table(windows: &[Window]) -> String {
+    if windows.is_empty() {
+        return "no windows\n".into();
+    }
+    let rows: Vec<[String; 9]> = windows
+        .iter()
+        .map(|w| {
+            [
+                w.entity.clone(),
+                w.scope.clone(),
+                w.signal.clone(),
+                w.upstream_asn.map(|u| u.to_string()).unwrap_or_default(),
+                fmt_time(w.start_us),
+                fmt_time(w.end_us),
+                w.level.clone(),
+                w.min_ratio.map(|r| format!("{r:.2}")).unwrap_or_default(),
+                w.verdict.clone(),
+            ]
+        })
+        .collect();
+    let header = ["entity", "scope", "signal", "upstream", "start", "end", "level", "min_ratio", "verdict"];
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for r in &rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.len());
+        }
+    }
+    let line = |cells: Vec<&str>| cells.iter().enumerate().map(|(i, c)| format!("{c:<w$}", w = widths[i])).collect::<Vec<_>>().join("  ").trim_end().to_string() + "\n";
+    let mut out = line(header.to_vec());
+    for r in &rows {
+        out.push_str(&line(r.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+/// `signal_levels` with bin times, sorted, floats rounded: the rows of `signals.parquet`.
+pub fn signals_batch(det: &Detection, case: &Case) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let t = &det.tables["signal_levels"];
+    let batch = arrow::compute::concat_batches(&t.schema, &t.batches)?;
+    let origin = case.analysis_start_us();
+    let b = case.bin_us();
+    let bin = arrow::compute::cast(batch.column_by_name("bin").expect("bin column"), &DataType::Int64)?;
+    let bin = bin.as_any().downcast_ref::<Int64Array>().expect("int64");
+    let starts = TimestampMicrosecondArray::from_iter_values(bin.values().iter().map(|k| origin + k * b)).with_timezone("UTC");
+    let ends = TimestampMicrosecondArray::from_iter_values(bin.values().iter().map(|k| origin + (k + 1) * b)).with_timezone("UTC");
+    let mut fields = vec![ts_field("bin_start", false), ts_field("bin_end", false)];
+    let mut cols: Vec<ArrayRef> = vec![Arc::new(starts), Arc::new(ends)];
+    for (f, c) in batch.schema().fields().iter().zip(batch.columns()) {
+        let c = if f.data_type() == &DataType::Float64 {
+            let a = c.as_any().downcast_ref::<Float64Array>().expect("float64");
+            Arc::new(a.unary::<_, arrow::datatypes::Float64Type>(round6)) as ArrayRef
+        } else {
+            c.clone()
+        };
+        fields.push(f.as_ref().clone().with_nullable(true));
+        cols.push(c);
+    }
+    let out = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)?;
+    let key = |n: &str| SortColumn { values: out.column_by_name(n).expect("sort column").clone(), options: None };
+    let idx = lexsort_to_indices(&[key("entity"), key("scope"), key("signal"), key("upstream_asn"), key("bin")], None)?;
+    let cols = out.columns().iter().map(|c| take(c.as_ref(), &idx, None)).collect::<Result<Vec<_>, _>>()?;
+    RecordBatch::try_new(out.schema(), cols)
+}
+
+/// The manifest: what produced these outputs.
+pub fn manifest(det: &Detection, case: &Case, inputs: &[(String, String, String)], outputs: &[(&str, usize)]) -> Value {
+    use sha2::Digest;
+    let queries: serde_json::Map<String, Value> = det.queries.iter().map(|q| (format!("queries/{}.sql", q.name), json!(q.sha256))).collect();
+    let derived: serde_json::Map<String, Value> = det.tables.iter().map(|(n, t)| (n.to_string(), json!(t.rows()))).collect();
+    let outs: serde_json::Map<String, Value> = outputs.iter().map(|(n, r)| (n.to_string(), json!(r))).collect();
+    json!({
+        "tool": {"name": "lightsout", "version": env!("CARGO_PKG_VERSION")},
+        "case": {
+            "name": case.name,
+            "sha256": hex::encode(sha2::Sha256::digest(case.text.as_bytes())),
+            "start": case.start.to_rfc3339(),
+            "end": case.end.to_rfc3339(),
+            "bin_s": case.bin.secs(),
+            "entities": case.entities.iter().map(|e| json!({"name": e.name, "asn": e.asn, "prefixes": e.prefixes, "upstreams": e.upstreams, "domains": e.domains})).collect::<Vec<_>>(),
+        },
+        "thresholds": {
+            "bgp": {
+                "full_feed_min_v4": case.bgp.full_feed_min_v4,
+                "full_feed_min_v6": case.bgp.full_feed_min_v6,
+                "visible_fraction": case.bgp.visible_fraction,
+                "history": case.bgp_history.to_string(),
+                "warning": case.bgp.warning,
+                "critical": case.bgp.critical,
+                "min_history_bins": case.bgp.min_history_bins,
+            },
+            "trace": {"history": case.trace_history.to_string(), "warning": case.trace.warning, "critical": case.trace.critical, "min_history_bins": case.trace.min_history_bins},
+            "dns": {"history": case.dns_history.to_string(), "warning": case.dns.warning, "critical": case.dns.critical, "min_history_bins": case.dns.min_history_bins},
+        },
+        "inputs": inputs.iter().map(|(p, s, st)| json!({"path": p, "sha256": s, "status": st})).collect::<Vec<_>>(),
+        "queries": queries,
+        "derived_rows": derived,
+        "outputs": outs,
+    })
+}
+
+fn write_atomic(out: &Path, name: &str, bytes: &[u8]) -> Result<(), DetectError> {
+    let dest = out.join(name);
+    let tmp = out.join(format!(".{name}.{}.tmp", std::process::id()));
+    let err = |e: std::io::Error| DetectError::Output { path: dest.clone(), message: e.to_string() };
+    std::fs::write(&tmp, bytes).map_err(err)?;
+    std::fs::rename(&tmp, &dest).map_err(err)
+}
+
+/// Writes every output of detection into `out` (created if needed); the manifest last.
+pub fn write_outputs(det: &Detection, case: &Case, inputs: &[(String, String, String)], out: &Path) -> Result<(), DetectError> {
+    std::fs::create_dir_all(out).map_err(|e| DetectError::Output { path: out.to_path_buf(), message: e.to_string() })?;
+    let oerr = |name: &str| {
+        let path = out.join(name);
+        move |e: arrow::error::ArrowError| DetectError::Output { path: path.clone(), message: e.to_string() }
+    };
+    let lerr = |e: crate::lake::LakeError| DetectError::Output { path: out.to_path_buf(), message: e.to_string() };
+    let signals = signals_batch(det, case).map_err(oerr("signals.parquet"))?;
+    write_batches_atomically(out, &out.join("signals.parquet"), signals.schema(), std::slice::from_ref(&signals)).map_err(lerr)?;
+    let windows = windows_batch(&det.windows).map_err(oerr("windows.parquet"))?;
+    write_batches_atomically(out, &out.join("windows.parquet"), windows.schema(), std::slice::from_ref(&windows)).map_err(lerr)?;
+    write_atomic(out, "windows.csv", windows_csv(&det.windows).as_bytes())?;
+    let m = manifest(det, case, inputs, &[("signals.parquet", signals.num_rows()), ("windows.parquet", windows.num_rows()), ("windows.csv", det.windows.len())]);
+    let text = serde_json::to_string_pretty(&m).unwrap_or_default() + "\n";
+    write_atomic(out, "manifest.json", text.as_bytes())
+}

@@ -1,0 +1,137 @@
+//! What the queries get from the case: small tables and bound parameters.
+//!
+//! In: a [`Case`]. Out: the tables `case_entities`, `case_units`, `case_upstreams`, `bins`
+//! and `signal_params` registered in the session, and the `$name` parameter values of the
+//! queries. Bins are numbered from the analysis start (the case start minus the longest
+//! history, on a multiple of the bin size since 1970).
+
+use super::case::Case;
+use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, UInt8Array, UInt32Array};
+use arrow::datatypes::{DataType, Field, Schema};
+use datafusion::common::{ParamValues, ScalarValue};
+use datafusion::datasource::MemTable;
+use datafusion::error::Result;
+use datafusion::prelude::SessionContext;
+use std::sync::Arc;
+
+/// Number of bins of the analysis.
+pub fn n_bins(case: &Case) -> i64 {
+    (case.analysis_end_us() - case.analysis_start_us()) / case.bin_us()
+}
+
+/// The first and last bin that overlap the case's range.
+pub fn case_bins(case: &Case) -> (i64, i64) {
+    let b = case.bin_us();
+    let origin = case.analysis_start_us();
+    let first = (case.start.timestamp_micros() - origin).div_euclid(b);
+    let last = (case.end.timestamp_micros() - 1 - origin).div_euclid(b);
+    (first, last)
+}
+
+/// The query parameters.
+pub fn param_values(case: &Case) -> ParamValues {
+    let (first, last) = case_bins(case);
+    let i = |v: i64| ScalarValue::Int64(Some(v));
+    ParamValues::from(vec![
+        ("origin_us", i(case.analysis_start_us())),
+        ("end_us", i(case.analysis_end_us())),
+        ("bin_us", i(case.bin_us())),
+        ("n_bins", i(n_bins(case))),
+        ("ff_v4", i(case.bgp.full_feed_min_v4 as i64)),
+        ("ff_v6", i(case.bgp.full_feed_min_v6 as i64)),
+        ("visible_fraction", ScalarValue::Float64(Some(case.bgp.visible_fraction))),
+        ("first_bin", i(first)),
+        ("last_bin", i(last)),
+    ])
+}
+
+fn register(ctx: &SessionContext, name: &str, cols: Vec<(&str, ArrayRef)>) -> Result<()> {
+    let schema = Arc::new(Schema::new(cols.iter().map(|(n, a)| Field::new(*n, a.data_type().clone(), true)).collect::<Vec<_>>()));
+    let batch = RecordBatch::try_new(schema.clone(), cols.into_iter().map(|(_, a)| a).collect())?;
+    ctx.deregister_table(name)?;
+    ctx.register_table(name, Arc::new(MemTable::try_new(schema, vec![vec![batch]])?))?;
+    Ok(())
+}
+
+/// Registers the case's tables.
+pub fn register_case_tables(ctx: &SessionContext, case: &Case) -> Result<()> {
+    let mut e_name = Vec::new();
+    let mut e_asn = Vec::new();
+    let mut e_has = Vec::new();
+    let mut u_entity = Vec::new();
+    let mut u_unit = Vec::new();
+    let mut u_afi = Vec::new();
+    let mut u_len = Vec::new();
+    let mut up_entity = Vec::new();
+    let mut up_asn = Vec::new();
+    for (e, nets) in case.entities.iter().zip(&case.entity_prefixes) {
+        e_name.push(e.name.clone());
+        e_asn.push(e.asn);
+        e_has.push(!nets.is_empty());
+        for n in nets {
+            u_entity.push(e.name.clone());
+            u_unit.push(n.to_string());
+            u_afi.push(if n.addr().is_ipv4() { 4u8 } else { 6 });
+            u_len.push(n.prefix_len());
+        }
+        for u in &e.upstreams {
+            up_entity.push(e.name.clone());
+            up_asn.push(*u);
+        }
+    }
+    register(
+        ctx,
+        "case_entities",
+        vec![
+            ("entity", Arc::new(StringArray::from(e_name)) as ArrayRef),
+            ("asn", Arc::new(UInt32Array::from(e_asn))),
+            ("has_prefixes", Arc::new(BooleanArray::from(e_has))),
+        ],
+    )?;
+    register(
+        ctx,
+        "case_units",
+        vec![
+            ("entity", Arc::new(StringArray::from(u_entity)) as ArrayRef),
+            ("unit", Arc::new(StringArray::from(u_unit))),
+            ("afi", Arc::new(UInt8Array::from(u_afi))),
+            ("prefix_len", Arc::new(UInt8Array::from(u_len))),
+        ],
+    )?;
+    register(
+        ctx,
+        "case_upstreams",
+        vec![("entity", Arc::new(StringArray::from(up_entity)) as ArrayRef), ("upstream_asn", Arc::new(UInt32Array::from(up_asn)))],
+    )?;
+    let n = n_bins(case);
+    let origin = case.analysis_start_us();
+    let b = case.bin_us();
+    register(
+        ctx,
+        "bins",
+        vec![
+            ("bin", Arc::new(Int64Array::from_iter_values(0..n)) as ArrayRef),
+            ("bin_start_us", Arc::new(Int64Array::from_iter_values((0..n).map(|i| origin + i * b)))),
+        ],
+    )?;
+    let bins_of = |d: super::duration::Duration| (d.micros() / b).max(1);
+    let fam: Vec<(&str, i64, f64, f64, u32)> = vec![
+        ("bgp_visibility_v4", bins_of(case.bgp_history), case.bgp.warning, case.bgp.critical, case.bgp.min_history_bins),
+        ("bgp_visibility_v6", bins_of(case.bgp_history), case.bgp.warning, case.bgp.critical, case.bgp.min_history_bins),
+        ("bgp_prefix_visibility", bins_of(case.bgp_history), case.bgp.warning, case.bgp.critical, case.bgp.min_history_bins),
+        ("bgp_upstream_split", bins_of(case.bgp_history), case.bgp.warning, case.bgp.critical, case.bgp.min_history_bins),
+    ];
+    register(
+        ctx,
+        "signal_params",
+        vec![
+            ("signal", Arc::new(StringArray::from(fam.iter().map(|f| f.0).collect::<Vec<_>>())) as ArrayRef),
+            ("history_bins", Arc::new(Int64Array::from(fam.iter().map(|f| f.1).collect::<Vec<_>>()))),
+            ("warning", Arc::new(Float64Array::from(fam.iter().map(|f| f.2).collect::<Vec<_>>()))),
+            ("critical", Arc::new(Float64Array::from(fam.iter().map(|f| f.3).collect::<Vec<_>>()))),
+            ("min_history_bins", Arc::new(Int64Array::from(fam.iter().map(|f| f.4 as i64).collect::<Vec<_>>()))),
+        ],
+    )?;
+    let _ = DataType::Null;
+    Ok(())
+}
