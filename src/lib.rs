@@ -12,6 +12,7 @@
 
 pub mod detect;
 pub mod engine;
+pub mod eval;
 pub mod ingest;
 pub mod lake;
 pub mod output;

@@ -4,6 +4,7 @@
 //! In: `std::env::args`. Out: text on stdout/stderr and the process exit code.
 
 pub mod detect;
+pub mod eval;
 pub mod ingest;
 pub mod sql;
 
@@ -25,6 +26,8 @@ pub enum Command {
     Sql(sql::Args),
     /// Detect outage windows for the entities of a case, with verdicts.
     Detect(detect::Args),
+    /// Score detected windows against a ground truth (truth.json).
+    Eval(eval::Args),
 }
 
 /// Runs the command; returns the process exit code.
@@ -33,5 +36,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Ingest(a) => ingest::run(a),
         Command::Sql(a) => sql::run(a),
         Command::Detect(a) => detect::run(a),
+        Command::Eval(a) => eval::run(a),
     }
 }
