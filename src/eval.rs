@@ -46,6 +46,9 @@ pub struct Upstream {
     pub asn: u32,
 }
 
+/// Whether a window stands for an event.
+type WindowTest = Box<dyn Fn(&WindowRow) -> bool>;
+
 /// One row of `windows.csv`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct WindowRow {
@@ -127,7 +130,8 @@ fn secs(t: &str) -> Result<i64, String> {
 
 /// Reads the truth and the windows and scores them; `slack_s` widens every match (one bin).
 pub fn evaluate_files(truth: &Path, windows: &Path, slack_s: i64) -> Result<Evaluation, String> {
-    let t: Truth = serde_json::from_str(&std::fs::read_to_string(truth).map_err(|e| format!("{}: {e}", truth.display()))?).map_err(|e| format!("{}: {e}", truth.display()))?;
+    let t: Truth = serde_json::from_str(&std::fs::read_to_string(truth).map_err(|e| format!("{}: {e}", truth.display()))?)
+        .map_err(|e| format!("{}: {e}", truth.display()))?;
     let mut rdr = csv::Reader::from_path(windows).map_err(|e| format!("{}: {e}", windows.display()))?;
     let rows = rdr.deserialize().collect::<Result<Vec<WindowRow>, _>>().map_err(|e| format!("{}: {e}", windows.display()))?;
     evaluate(&t, &rows, slack_s)
@@ -150,7 +154,7 @@ pub fn evaluate(truth: &Truth, rows: &[WindowRow], slack_s: i64) -> Result<Evalu
             }
         }
         let lost: Vec<u32> = ev.scope.upstreams_lost.iter().map(|u| u.asn).collect();
-        let (primary, expected): (Box<dyn Fn(&WindowRow) -> bool>, Option<String>) = match ev.kind.as_str() {
+        let (primary, expected): (WindowTest, Option<String>) = match ev.kind.as_str() {
             "full_outage" => (Box::new(|w: &WindowRow| w.scope == "*" && w.signal.starts_with("bgp_visibility")), Some("internal".into())),
             "partial" => {
                 let l = lost.clone();
@@ -166,14 +170,20 @@ pub fn evaluate(truth: &Truth, rows: &[WindowRow], slack_s: i64) -> Result<Evalu
             }
             _ => (Box::new(|_: &WindowRow| false), None),
         };
-        let best = windows
-            .iter()
-            .filter(|(w, ws, we)| primary(w) && overlaps(*ws, *we))
-            .max_by_key(|(_, ws, we)| (we.min(&e) - ws.max(&s), -ws));
+        let best =
+            windows.iter().filter(|(w, ws, we)| primary(w) && overlaps(*ws, *we)).max_by_key(|(_, ws, we)| (we.min(&e) - ws.max(&s), -ws));
         let score = match (ev.kind.as_str(), best) {
             ("session_reset", _) => {
                 let fired = windows.iter().any(|(_, ws, we)| overlaps(*ws, *we));
-                EventScore { id: ev.id.clone(), kind: ev.kind.clone(), found: !fired, start_error_s: None, end_error_s: None, expected_verdict: None, verdict: fired.then(|| "window fired".into()) }
+                EventScore {
+                    id: ev.id.clone(),
+                    kind: ev.kind.clone(),
+                    found: !fired,
+                    start_error_s: None,
+                    end_error_s: None,
+                    expected_verdict: None,
+                    verdict: fired.then(|| "window fired".into()),
+                }
             }
             (_, Some((w, ws, we))) => EventScore {
                 id: ev.id.clone(),
@@ -184,12 +194,25 @@ pub fn evaluate(truth: &Truth, rows: &[WindowRow], slack_s: i64) -> Result<Evalu
                 expected_verdict: expected,
                 verdict: Some(w.verdict.clone()),
             },
-            (_, None) => EventScore { id: ev.id.clone(), kind: ev.kind.clone(), found: false, start_error_s: None, end_error_s: None, expected_verdict: expected, verdict: None },
+            (_, None) => EventScore {
+                id: ev.id.clone(),
+                kind: ev.kind.clone(),
+                found: false,
+                start_error_s: None,
+                end_error_s: None,
+                expected_verdict: expected,
+                verdict: None,
+            },
         };
         // A session reset's windows are false alarms, not matches.
         if ev.kind == "session_reset" {
             for (i, (_, ws, we)) in windows.iter().enumerate() {
-                if overlaps(*ws, *we) && !truth.events.iter().any(|o| o.kind != "session_reset" && secs(&o.start).is_ok_and(|os| secs(&o.end).is_ok_and(|oe| *ws <= oe + slack_s && os <= *we + slack_s))) {
+                if overlaps(*ws, *we)
+                    && !truth.events.iter().any(|o| {
+                        o.kind != "session_reset"
+                            && secs(&o.start).is_ok_and(|os| secs(&o.end).is_ok_and(|oe| *ws <= oe + slack_s && os <= *we + slack_s))
+                    })
+                {
                     matched[i] = false;
                 }
             }
@@ -200,7 +223,18 @@ pub fn evaluate(truth: &Truth, rows: &[WindowRow], slack_s: i64) -> Result<Evalu
         .iter()
         .zip(&matched)
         .filter(|(_, m)| !**m)
-        .map(|((w, _, _), _)| format!("{} {} {}{} {}..{} {}", w.entity, w.scope, w.signal, w.upstream_asn.map(|u| format!(" AS{u}")).unwrap_or_default(), w.start, w.end, w.level))
+        .map(|((w, _, _), _)| {
+            format!(
+                "{} {} {}{} {}..{} {}",
+                w.entity,
+                w.scope,
+                w.signal,
+                w.upstream_asn.map(|u| format!(" AS{u}")).unwrap_or_default(),
+                w.start,
+                w.end,
+                w.level
+            )
+        })
         .collect();
     Ok(Evaluation { events, unmatched })
 }

@@ -37,7 +37,9 @@ fn updates_batch(rows: &[Route]) -> RecordBatch {
     let origin = |r: &Route| (r.kind == "A").then(|| *r.path.last().unwrap());
     let upstream = |r: &Route| (r.kind == "A" && r.path.len() >= 2).then(|| r.path[r.path.len() - 2]);
     let cols: Vec<ArrayRef> = vec![
-        Arc::new(TimestampMicrosecondArray::from(rows.iter().map(|r| (T0 + r.min * 60) * 1_000_000).collect::<Vec<_>>()).with_timezone("UTC")),
+        Arc::new(
+            TimestampMicrosecondArray::from(rows.iter().map(|r| (T0 + r.min * 60) * 1_000_000).collect::<Vec<_>>()).with_timezone("UTC"),
+        ),
         s(&|_| Some("c1".into())),
         s(&|r| Some(format!("192.0.2.{}", r.peer))),
         u32s(&|r| Some(65000 + r.peer as u32)),
@@ -84,7 +86,9 @@ fn rib_batch(rows: &[Route]) -> RecordBatch {
 fn state_batch(rows: &[(i64, u8, &str, &str)]) -> RecordBatch {
     let n = rows.len();
     let cols: Vec<ArrayRef> = vec![
-        Arc::new(TimestampMicrosecondArray::from(rows.iter().map(|r| (T0 + r.0 * 60) * 1_000_000).collect::<Vec<_>>()).with_timezone("UTC")),
+        Arc::new(
+            TimestampMicrosecondArray::from(rows.iter().map(|r| (T0 + r.0 * 60) * 1_000_000).collect::<Vec<_>>()).with_timezone("UTC"),
+        ),
         Arc::new(StringArray::from(vec!["c1"; n])),
         Arc::new(StringArray::from(rows.iter().map(|r| format!("192.0.2.{}", r.1)).collect::<Vec<_>>())),
         Arc::new(UInt32Array::from(rows.iter().map(|r| 65000 + r.1 as u32).collect::<Vec<_>>())),
@@ -122,7 +126,9 @@ fn build_lake(dir: &Path) {
     rib.push(r(0, 4, "A", "10.0.0.0/24", VIA1));
     let mut upd = Vec::new();
     // Peer 1 comes back after its session reset and re-sends its table.
-    for (prefix, path) in [("10.0.0.0/24", VIA1), ("10.0.2.0/23", VIA1), ("172.16.0.0/16", &[65001u32, 3356][..]), ("172.17.0.0/16", &[65001u32, 174][..])] {
+    for (prefix, path) in
+        [("10.0.0.0/24", VIA1), ("10.0.2.0/23", VIA1), ("172.16.0.0/16", &[65001u32, 3356][..]), ("172.17.0.0/16", &[65001u32, 174][..])]
+    {
         upd.push(r(17, 1, "A", prefix, path));
     }
     // Upstream 64510 fails for peers 1 and 2, which move to 64520.
@@ -203,7 +209,13 @@ fn check_golden(name: &str, actual: &str) {
             .take(5)
             .map(|(i, (e, a))| format!("line {}:\n  expected {e}\n  actual   {a}", i + 1))
             .collect();
-        panic!("{name}: output differs from {} ({} vs {} lines)\n{}", path.display(), expected.lines().count(), actual.lines().count(), diff.join("\n"));
+        panic!(
+            "{name}: output differs from {} ({} vs {} lines)\n{}",
+            path.display(),
+            expected.lines().count(),
+            actual.lines().count(),
+            diff.join("\n")
+        );
     }
 }
 
@@ -222,7 +234,9 @@ async fn every_query_matches_its_golden_output() {
     // The story, in words: the outage and the flap are internal, the upstream failure is
     // upstream:64510, the session reset of peer 1 is nothing.
     let lines: Vec<&str> = windows.lines().collect();
-    let find = |signal: &str, scope: &str, start: &str| lines.iter().find(|l| l.contains(signal) && l.contains(&format!(",{scope},")) && l.contains(start)).copied();
+    let find = |signal: &str, scope: &str, start: &str| {
+        lines.iter().find(|l| l.contains(signal) && l.contains(&format!(",{scope},")) && l.contains(start)).copied()
+    };
     let outage = find("bgp_visibility_v4", "*", "2026-01-01T00:36:00Z").expect("outage window");
     assert!(outage.contains("2026-01-01T00:39:00Z") && outage.contains(",internal,"), "{outage}");
     let flap = find("bgp_prefix_visibility", "10.0.2.0/23", "2026-01-01T00:30:00Z").expect("flap window");

@@ -87,9 +87,15 @@ fn fixtures_ingest_with_exact_row_counts_and_reruns_are_skipped() {
         let line = format!("{file},{rows},{status}");
         assert!(counts.lines().any(|l| l == line), "missing {line} in\n{counts}");
     }
-    let rejects = sql(&lake, "SELECT offset, end_offset FROM ingest_rejects r JOIN ingest_files f USING (file_id) WHERE f.path LIKE '%20000325%' ORDER BY offset");
+    let rejects = sql(
+        &lake,
+        "SELECT offset, end_offset FROM ingest_rejects r JOIN ingest_files f USING (file_id) WHERE f.path LIKE '%20000325%' ORDER BY offset",
+    );
     assert_eq!(rejects, "offset,end_offset\n188,198\n4554,4568\n");
-    let tables = sql(&lake, "SELECT (SELECT count(*) FROM bgp_updates) u, (SELECT count(*) FROM bgp_rib) r, (SELECT count(*) FROM bgp_peer_state) s");
+    let tables = sql(
+        &lake,
+        "SELECT (SELECT count(*) FROM bgp_updates) u, (SELECT count(*) FROM bgp_rib) r, (SELECT count(*) FROM bgp_peer_state) s",
+    );
     assert_eq!(tables, "u,r,s\n48311,85,715\n", "rows per table");
 
     // A rerun reads nothing and changes nothing.
@@ -137,15 +143,29 @@ fn bad_inputs_fail_one_by_one_and_the_rest_is_ingested() {
     assert!(stderr.contains("cut.gz: truncated mrt: stream broke off"), "{stderr}");
     assert!(stderr.contains("cut.bz2: failed -: bzip2 stream broken at the start"), "{stderr}");
     assert_eq!(stderr.lines().count(), 4, "one line per problem: {stderr}");
-    let st = sql(&lake, "SELECT regexp_replace(path, '.*/', '') f, status, rows > 0 AS has_rows, records_rejected FROM ingest_files ORDER BY f");
-    assert_eq!(st, "f,status,has_rows,records_rejected\ncut.bz2,failed,false,1\ncut.gz,truncated,true,1\ngood.gz,ok,true,0\nnotes.txt,failed,false,0\n");
+    let st =
+        sql(&lake, "SELECT regexp_replace(path, '.*/', '') f, status, rows > 0 AS has_rows, records_rejected FROM ingest_files ORDER BY f");
+    assert_eq!(
+        st,
+        "f,status,has_rows,records_rejected\ncut.bz2,failed,false,1\ncut.gz,truncated,true,1\ngood.gz,ok,true,0\nnotes.txt,failed,false,0\n"
+    );
     // What the cut file kept is exactly the first rows of the good file.
-    let q = |name: &str| sql(&lake, &format!("SELECT ts, peer_ip, prefix, elem_type FROM bgp_updates u JOIN ingest_files f USING (file_id) WHERE f.path LIKE '%/{name}' ORDER BY record_offset, prefix, elem_type"));
+    let q = |name: &str| {
+        sql(
+            &lake,
+            &format!(
+                "SELECT ts, peer_ip, prefix, elem_type FROM bgp_updates u JOIN ingest_files f USING (file_id) WHERE f.path LIKE '%/{name}' ORDER BY record_offset, prefix, elem_type"
+            ),
+        )
+    };
     let (cut, full) = (q("cut.gz"), q("good.gz"));
     let n = cut.lines().count();
     assert!(n > 1000 && n < full.lines().count(), "{n}");
     assert!(full.starts_with(&cut), "the truncated file's rows are a prefix of the full file's");
-    let reject = sql(&lake, "SELECT r.offset > 0 AS mid, r.reason LIKE '%incomplete deflate stream%' AS why FROM ingest_rejects r JOIN ingest_files f USING (file_id) WHERE f.path LIKE '%cut.gz'");
+    let reject = sql(
+        &lake,
+        "SELECT r.offset > 0 AS mid, r.reason LIKE '%incomplete deflate stream%' AS why FROM ingest_rejects r JOIN ingest_files f USING (file_id) WHERE f.path LIKE '%cut.gz'",
+    );
     assert_eq!(reject, "mid,why\ntrue,true\n");
 }
 

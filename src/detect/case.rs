@@ -158,7 +158,9 @@ impl Case {
     pub fn parse(text: &str, base: &Path) -> Result<Case, String> {
         let raw: RawCase = toml::from_str(text).map_err(|e| e.to_string().trim().replace('\n', " "))?;
         let time = |key: &str, v: &str| -> Result<DateTime<Utc>, String> {
-            DateTime::parse_from_rfc3339(v).map(|t| t.with_timezone(&Utc)).map_err(|e| format!("key `{key}`: `{v}` is not an RFC 3339 time ({e})"))
+            DateTime::parse_from_rfc3339(v)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| format!("key `{key}`: `{v}` is not an RFC 3339 time ({e})"))
         };
         let start = time("start", &raw.start)?;
         let end = time("end", &raw.end)?;
@@ -175,7 +177,9 @@ impl Case {
         let dns = raw.dns.unwrap_or_default();
         let trace_history = dur("trace.history", &trace.history)?;
         let dns_history = dur("dns.history", &dns.history)?;
-        for (key, p) in [("bgp", (raw.bgp.warning, raw.bgp.critical)), ("trace", (trace.warning, trace.critical)), ("dns", (dns.warning, dns.critical))] {
+        for (key, p) in
+            [("bgp", (raw.bgp.warning, raw.bgp.critical)), ("trace", (trace.warning, trace.critical)), ("dns", (dns.warning, dns.critical))]
+        {
             if !(0.0..=1.0).contains(&p.1) || !(0.0..=1.0).contains(&p.0) || p.1 > p.0 {
                 return Err(format!("key `{key}.warning`/`{key}.critical`: need 0 <= critical <= warning <= 1, got {} and {}", p.0, p.1));
             }
@@ -287,7 +291,11 @@ domains = ["target.test"]
 
     #[test]
     fn defaults_are_iodas() {
-        let c = Case::parse("name='x'\nstart='2026-01-01T00:00:00Z'\nend='2026-01-02T00:00:00Z'\nbin='5m'\n[[entity]]\nname='a'\nasn=1\n", Path::new(".")).unwrap();
+        let c = Case::parse(
+            "name='x'\nstart='2026-01-01T00:00:00Z'\nend='2026-01-02T00:00:00Z'\nbin='5m'\n[[entity]]\nname='a'\nasn=1\n",
+            Path::new("."),
+        )
+        .unwrap();
         assert_eq!(c.bgp.full_feed_min_v4, 400_000);
         assert_eq!(c.bgp.full_feed_min_v6, 10_000);
         assert_eq!(c.bgp.visible_fraction, 0.5);

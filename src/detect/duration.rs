@@ -23,7 +23,7 @@ impl std::fmt::Display for Duration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let s = self.0;
         for (unit, n) in [("d", 86_400), ("h", 3_600), ("m", 60)] {
-            if s >= n && s % n == 0 {
+            if s >= n && s.is_multiple_of(n) {
                 return write!(f, "{}{unit}", s / n);
             }
         }

@@ -105,7 +105,10 @@ pub async fn detect_in(ctx: &SessionContext, case: &Case, opts: &DetectOptions) 
     let ledger = ctx.sql("SELECT path, sha256, status FROM ingest_files ORDER BY path, sha256").await.map_err(qerr("ingest_files"))?;
     let mut inputs = Vec::new();
     for b in ledger.collect().await.map_err(qerr("ingest_files"))? {
-        let col = |i: usize| arrow::compute::cast(b.column(i), &arrow::datatypes::DataType::Utf8).map(|c| c.as_any().downcast_ref::<arrow::array::StringArray>().cloned());
+        let col = |i: usize| {
+            arrow::compute::cast(b.column(i), &arrow::datatypes::DataType::Utf8)
+                .map(|c| c.as_any().downcast_ref::<arrow::array::StringArray>().cloned())
+        };
         if let (Ok(Some(p)), Ok(Some(s)), Ok(Some(st))) = (col(0), col(1), col(2)) {
             for i in 0..b.num_rows() {
                 inputs.push((p.value(i).to_string(), s.value(i).to_string(), st.value(i).to_string()));

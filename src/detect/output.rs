@@ -43,7 +43,9 @@ pub fn windows_schema() -> SchemaRef {
 /// The windows as one batch of [`windows_schema`].
 pub fn windows_batch(windows: &[Window]) -> Result<RecordBatch, arrow::error::ArrowError> {
     let s = |f: &dyn Fn(&Window) -> String| Arc::new(StringArray::from(windows.iter().map(f).collect::<Vec<_>>())) as ArrayRef;
-    let ts = |f: &dyn Fn(&Window) -> i64| Arc::new(TimestampMicrosecondArray::from(windows.iter().map(f).collect::<Vec<_>>()).with_timezone("UTC")) as ArrayRef;
+    let ts = |f: &dyn Fn(&Window) -> i64| {
+        Arc::new(TimestampMicrosecondArray::from(windows.iter().map(f).collect::<Vec<_>>()).with_timezone("UTC")) as ArrayRef
+    };
     let i = |f: &dyn Fn(&Window) -> i64| Arc::new(Int64Array::from(windows.iter().map(f).collect::<Vec<_>>())) as ArrayRef;
     let fo = |f: &dyn Fn(&Window) -> Option<f64>| Arc::new(Float64Array::from(windows.iter().map(f).collect::<Vec<_>>())) as ArrayRef;
     RecordBatch::try_new(
@@ -71,7 +73,20 @@ pub fn windows_batch(windows: &[Window]) -> Result<RecordBatch, arrow::error::Ar
 pub fn windows_csv(windows: &[Window]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
-        "entity", "scope", "signal", "upstream_asn", "start", "end", "duration_s", "bins", "level", "min_ratio", "baseline", "score", "verdict", "evidence",
+        "entity",
+        "scope",
+        "signal",
+        "upstream_asn",
+        "start",
+        "end",
+        "duration_s",
+        "bins",
+        "level",
+        "min_ratio",
+        "baseline",
+        "score",
+        "verdict",
+        "evidence",
     ]);
     let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     for x in windows {
@@ -123,7 +138,10 @@ pub fn windows_table(windows: &[Window]) -> String {
             widths[i] = widths[i].max(c.len());
         }
     }
-    let line = |cells: Vec<&str>| cells.iter().enumerate().map(|(i, c)| format!("{c:<w$}", w = widths[i])).collect::<Vec<_>>().join("  ").trim_end().to_string() + "\n";
+    let line = |cells: Vec<&str>| {
+        cells.iter().enumerate().map(|(i, c)| format!("{c:<w$}", w = widths[i])).collect::<Vec<_>>().join("  ").trim_end().to_string()
+            + "\n"
+    };
     let mut out = line(header.to_vec());
     for r in &rows {
         out.push_str(&line(r.iter().map(String::as_str).collect()));
@@ -163,7 +181,8 @@ pub fn signals_batch(det: &Detection, case: &Case) -> Result<RecordBatch, arrow:
 /// The manifest: what produced these outputs.
 pub fn manifest(det: &Detection, case: &Case, inputs: &[(String, String, String)], outputs: &[(&str, usize)]) -> Value {
     use sha2::Digest;
-    let queries: serde_json::Map<String, Value> = det.queries.iter().map(|q| (format!("queries/{}.sql", q.name), json!(q.sha256))).collect();
+    let queries: serde_json::Map<String, Value> =
+        det.queries.iter().map(|q| (format!("queries/{}.sql", q.name), json!(q.sha256))).collect();
     let derived: serde_json::Map<String, Value> = det.tables.iter().map(|(n, t)| (n.to_string(), json!(t.rows()))).collect();
     let outs: serde_json::Map<String, Value> = outputs.iter().map(|(n, r)| (n.to_string(), json!(r))).collect();
     json!({
@@ -217,7 +236,12 @@ pub fn write_outputs(det: &Detection, case: &Case, inputs: &[(String, String, St
     let windows = windows_batch(&det.windows).map_err(oerr("windows.parquet"))?;
     write_batches_atomically(out, &out.join("windows.parquet"), windows.schema(), std::slice::from_ref(&windows)).map_err(lerr)?;
     write_atomic(out, "windows.csv", windows_csv(&det.windows).as_bytes())?;
-    let m = manifest(det, case, inputs, &[("signals.parquet", signals.num_rows()), ("windows.parquet", windows.num_rows()), ("windows.csv", det.windows.len())]);
+    let m = manifest(
+        det,
+        case,
+        inputs,
+        &[("signals.parquet", signals.num_rows()), ("windows.parquet", windows.num_rows()), ("windows.csv", det.windows.len())],
+    );
     let text = serde_json::to_string_pretty(&m).unwrap_or_default() + "\n";
     write_atomic(out, "manifest.json", text.as_bytes())
 }

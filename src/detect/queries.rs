@@ -52,7 +52,11 @@ pub fn load(dir: Option<&Path>) -> Result<Vec<Query>, String> {
                     let p = d.join(format!("{name}.sql"));
                     std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?
                 }
-                None => BUILT_IN.iter().find(|(n, _)| n == name).map(|(_, t)| t.to_string()).ok_or_else(|| format!("no built-in query {name}"))?,
+                None => BUILT_IN
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, t)| t.to_string())
+                    .ok_or_else(|| format!("no built-in query {name}"))?,
             };
             let sha256 = hex::encode(Sha256::digest(text.as_bytes()));
             Ok(Query { name, text, sha256 })

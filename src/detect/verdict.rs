@@ -143,10 +143,10 @@ pub fn judge(case: &Case, tables: &BTreeMap<&'static str, Derived>) -> Result<Ve
                 continue;
             }
             let (Some(e), Some(s), Some(u), Some(k)) = (&entity[i], &scope[i], up[i], bin[i]) else { continue };
-            split.entry((e.clone(), s.clone(), u)).or_default().insert(
-                k,
-                SplitBin { value: value[i], baseline: baseline[i], critical: level[i].as_deref() == Some("critical") },
-            );
+            split
+                .entry((e.clone(), s.clone(), u))
+                .or_default()
+                .insert(k, SplitBin { value: value[i], baseline: baseline[i], critical: level[i].as_deref() == Some("critical") });
         }
     }
     let t = |k: i64| fmt_time(origin + k * bin_us);
@@ -168,7 +168,8 @@ pub fn judge(case: &Case, tables: &BTreeMap<&'static str, Derived>) -> Result<Ve
         let mut prefixes: Vec<&str> = parts.iter().map(|p| p.scope.as_str()).collect();
         prefixes.sort();
         prefixes.dedup();
-        w.verdict = if verdicts.len() == 1 { verdicts.into_iter().next().unwrap_or("inconclusive").to_string() } else { "inconclusive".into() };
+        w.verdict =
+            if verdicts.len() == 1 { verdicts.into_iter().next().unwrap_or("inconclusive").to_string() } else { "inconclusive".into() };
         w.evidence = format!("prefixes dark: {}; {}", prefixes.join(", "), w.evidence);
     }
     // Upstream-split windows: part of an outage, or a partial event.
@@ -198,8 +199,14 @@ pub fn judge(case: &Case, tables: &BTreeMap<&'static str, Derived>) -> Result<Ve
         w.evidence = "no baseline: too few earlier bins with data (or no full-feed peer)".into();
     }
     windows.sort_by(|a, b| {
-        (a.entity.as_str(), a.start_us, a.scope.as_str(), a.signal.as_str(), a.upstream_asn, a.end_us)
-            .cmp(&(b.entity.as_str(), b.start_us, b.scope.as_str(), b.signal.as_str(), b.upstream_asn, b.end_us))
+        (a.entity.as_str(), a.start_us, a.scope.as_str(), a.signal.as_str(), a.upstream_asn, a.end_us).cmp(&(
+            b.entity.as_str(),
+            b.start_us,
+            b.scope.as_str(),
+            b.signal.as_str(),
+            b.upstream_asn,
+            b.end_us,
+        ))
     });
     Ok(windows)
 }

@@ -49,7 +49,14 @@ pub struct IngestOptions {
 
 impl Default for IngestOptions {
     fn default() -> Self {
-        IngestOptions { kind: None, collector: None, threads: 0, force: false, progress: false, batch_rows: lightsout_formats::format::DEFAULT_BATCH_ROWS }
+        IngestOptions {
+            kind: None,
+            collector: None,
+            threads: 0,
+            force: false,
+            progress: false,
+            batch_rows: lightsout_formats::format::DEFAULT_BATCH_ROWS,
+        }
     }
 }
 
@@ -190,9 +197,8 @@ pub fn ingest(lake_dir: &Path, inputs: &[PathBuf], opts: &IngestOptions) -> Resu
 
     // Phase 1: hash every file (in parallel), so that duplicates and files already in the
     // lake are known before anything is parsed.
-    let hashed: Vec<(PathBuf, Result<(String, u64), String>)> = pool.install(|| {
-        files.par_iter().map(|p| (p.clone(), hash_file(p).map_err(|e| e.to_string()))).collect()
-    });
+    type Hashed = (PathBuf, Result<(String, u64), String>);
+    let hashed: Vec<Hashed> = pool.install(|| files.par_iter().map(|p| (p.clone(), hash_file(p).map_err(|e| e.to_string()))).collect());
     let mut first_of: HashMap<String, PathBuf> = HashMap::new();
     let mut reports = Vec::new();
     let mut todo = Vec::new();

@@ -18,8 +18,8 @@ mod writer;
 
 pub use writer::{LakeSink, PartWriter, SinkOutcome, write_batches_atomically};
 
-use lightsout_formats::Table;
 use arrow::array::StringArray;
+use lightsout_formats::Table;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -56,15 +56,8 @@ impl Table {
     ];
 
     /// Tables that hold data rows (partitioned by `date`), as opposed to the ledger tables.
-    pub const DATA: [Table; 7] = [
-        Table::BgpUpdates,
-        Table::BgpRib,
-        Table::BgpPeerState,
-        Table::Traceroutes,
-        Table::TracerouteHops,
-        Table::Pings,
-        Table::DnsEvents,
-    ];
+    pub const DATA: [Table; 7] =
+        [Table::BgpUpdates, Table::BgpRib, Table::BgpPeerState, Table::Traceroutes, Table::TracerouteHops, Table::Pings, Table::DnsEvents];
 
     /// The table's name in the lake and in SQL.
     pub const fn name(self) -> &'static str {

@@ -42,8 +42,16 @@ fn rows(sink: &MemorySink) -> usize {
 const BGPDUMP_WRONG: &[(&str, usize, &str)] = &[
     ("mrtparse_bird_bgp", 26, "BGP4MP_MESSAGE_AS4 with ADD-PATH NLRI: bgpdump reads the path ids as prefixes (0.0.0.0/0 x3 per route)"),
     ("mrtparse_bird6_bgp", 26, "same ADD-PATH misreading as bird_bgp"),
-    ("ris_rrc00_bview.20000111.0032.gz", 452018, "records declared 4 bytes short: bgpdump stops silently after 1 line; bgpkit corrects the length"),
-    ("ris_rrc00_updates.20000325.0345.gz", 5685, "two damaged record boundaries: bgpdump stops silently at the first; we skip both (2 rejects) and keep reading"),
+    (
+        "ris_rrc00_bview.20000111.0032.gz",
+        452018,
+        "records declared 4 bytes short: bgpdump stops silently after 1 line; bgpkit corrects the length",
+    ),
+    (
+        "ris_rrc00_updates.20000325.0345.gz",
+        5685,
+        "two damaged record boundaries: bgpdump stops silently at the first; we skip both (2 rejects) and keep reading",
+    ),
 ];
 
 #[test]
@@ -56,7 +64,11 @@ fn row_counts_match_bgpdump() {
         eprintln!("SKIP: bgpdump not installed (apt install bgpdump)");
         return;
     }
-    let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_file() && p.extension().is_none_or(|e| e != "md")).collect();
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && p.extension().is_none_or(|e| e != "md"))
+        .collect();
     paths.sort();
     let mut checked = 0;
     for p in paths {
@@ -103,13 +115,21 @@ fn our_lines(sink: &MemorySink) -> Vec<String> {
     for table in [Table::BgpUpdates, Table::BgpRib, Table::BgpPeerState] {
         let b = sink.concat(table);
         let s = |n: &str| b.column_by_name(n).unwrap().as_any().downcast_ref::<StringArray>().unwrap().clone();
-        let ts = b.column_by_name(if table == Table::BgpRib { "dump_ts" } else { "ts" }).unwrap().as_any().downcast_ref::<TimestampMicrosecondArray>().unwrap().clone();
+        let ts = b
+            .column_by_name(if table == Table::BgpRib { "dump_ts" } else { "ts" })
+            .unwrap()
+            .as_any()
+            .downcast_ref::<TimestampMicrosecondArray>()
+            .unwrap()
+            .clone();
         let asn = b.column_by_name("peer_asn").unwrap().as_any().downcast_ref::<UInt32Array>().unwrap().clone();
         let peer = s("peer_ip");
         for i in 0..b.num_rows() {
             let secs = ts.value(i).div_euclid(1_000_000);
             let line = match table {
-                Table::BgpPeerState => format!("{secs}|STATE|{}|{}|{}|{}", peer.value(i), asn.value(i), s("old_state").value(i), s("new_state").value(i)),
+                Table::BgpPeerState => {
+                    format!("{secs}|STATE|{}|{}|{}|{}", peer.value(i), asn.value(i), s("old_state").value(i), s("new_state").value(i))
+                }
                 _ => {
                     let kind = if table == Table::BgpRib { "B".to_string() } else { s("elem_type").value(i).to_string() };
                     let path = s("as_path");

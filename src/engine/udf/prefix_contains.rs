@@ -66,9 +66,8 @@ impl ScalarUDFImpl for PrefixContains {
             return exec_err!("prefix_contains takes text arguments");
         };
         // A constant outer prefix (the common case) is parsed once.
-        let out: BooleanArray = (0..n)
-            .map(|i| contains((!a.is_null(i)).then(|| a.value(i)), (!b.is_null(i)).then(|| b.value(i))))
-            .collect();
+        let out: BooleanArray =
+            (0..n).map(|i| contains((!a.is_null(i)).then(|| a.value(i)), (!b.is_null(i)).then(|| b.value(i)))).collect();
         Ok(ColumnarValue::Array(std::sync::Arc::new(out)))
     }
 }

@@ -119,7 +119,13 @@ impl Out<'_> {
 
     /// Turns one parsed record into rows; returns a reason when the record cannot be. Damage
     /// inside a record that still yields rows is returned in `partial`.
-    fn record(&mut self, mut record: MrtRecord, offset: u64, elementor: &mut Elementor, partial: &mut Vec<String>) -> Result<Option<String>, FormatError> {
+    fn record(
+        &mut self,
+        mut record: MrtRecord,
+        offset: u64,
+        elementor: &mut Elementor,
+        partial: &mut Vec<String>,
+    ) -> Result<Option<String>, FormatError> {
         salvage_update(&mut record, partial);
         let h = record.common_header;
         let ts = h.timestamp as i64 * 1_000_000 + h.microsecond_timestamp.unwrap_or(0) as i64;
@@ -162,10 +168,7 @@ impl Out<'_> {
                 return Ok(None);
             }
             MrtMessage::TableDumpV2Message(TableDumpV2Message::RibGeneric(g)) => {
-                return Ok(Some(format!(
-                    "TABLE_DUMP_V2 RIB_GENERIC (AFI {:?}, SAFI {:?}) is not supported",
-                    g.afi, g.safi
-                )));
+                return Ok(Some(format!("TABLE_DUMP_V2 RIB_GENERIC (AFI {:?}, SAFI {:?}) is not supported", g.afi, g.safi)));
             }
             _ => {}
         }
@@ -195,7 +198,11 @@ impl Out<'_> {
         if let Some(ids) = &rib_path_ids
             && rows < ids.len()
         {
-            partial.push(format!("{} of {} RIB entries refer to a peer index missing from the PEER_INDEX_TABLE", ids.len() - rows, ids.len()));
+            partial.push(format!(
+                "{} of {} RIB entries refer to a peer index missing from the PEER_INDEX_TABLE",
+                ids.len() - rows,
+                ids.len()
+            ));
         }
         if rows > 0 {
             self.stats.saw_ts(ts);
@@ -263,12 +270,7 @@ pub fn read_mrt(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -
                 }
                 Ok(RecoveryEvent::Gap(gap)) => {
                     let bytes = state.borrow().excerpt(gap.start_offset, crate::format::EXCERPT_BYTES).to_vec();
-                    let reason = format!(
-                        "{}; skipped {} bytes (resumed on {:?})",
-                        gap.cause,
-                        gap.skipped_bytes(),
-                        gap.evidence
-                    );
+                    let reason = format!("{}; skipped {} bytes (resumed on {:?})", gap.cause, gap.skipped_bytes(), gap.evidence);
                     out.reject(Reject::binary(gap.start_offset, reason, &bytes).with_end(gap.end_offset))?;
                     next_offset = gap.end_offset;
                 }
@@ -292,7 +294,7 @@ pub fn read_mrt(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -
                 }
             }
             records_seen += 1;
-            if records_seen % 4096 == 0 {
+            if records_seen.is_multiple_of(4096) {
                 out.sink.progress(state.borrow().pulled);
             }
         }
@@ -469,7 +471,8 @@ mod tests {
         assert_eq!(sink.rejects[0].offset, bad);
         assert_eq!(sink.rejects[0].end_offset, Some(resume));
         let offsets = sink.concat(Table::BgpUpdates);
-        let offsets = offsets.column_by_name("record_offset").unwrap().as_any().downcast_ref::<arrow_array::UInt64Array>().unwrap().values().to_vec();
+        let offsets =
+            offsets.column_by_name("record_offset").unwrap().as_any().downcast_ref::<arrow_array::UInt64Array>().unwrap().values().to_vec();
         assert_eq!(offsets[1], resume);
     }
 }

@@ -7,7 +7,7 @@
 
 use crate::format::{FileContext, FormatError, Sink};
 use crate::table::Table;
-use arrow_array::builder::{BooleanBuilder, StringBuilder, TimestampMicrosecondBuilder, UInt32Builder, UInt64Builder, UInt8Builder};
+use arrow_array::builder::{BooleanBuilder, StringBuilder, TimestampMicrosecondBuilder, UInt8Builder, UInt32Builder, UInt64Builder};
 use arrow_array::{ArrayRef, RecordBatch};
 use bgpkit_parser::models::{AsPath, AsPathSegment, BgpElem, BgpState, ElemType};
 use std::fmt::Write;
@@ -423,10 +423,7 @@ mod tests {
         assert_eq!(origin_and_upstream(&p), (Some(65010), Some(65030)));
         let p = AsPath::from_segments(vec![seq(&[65010])]);
         assert_eq!(origin_and_upstream(&p), (Some(65010), None));
-        let p = AsPath::from_segments(vec![
-            seq(&[1, 2]),
-            AsPathSegment::set([3, 4]),
-        ]);
+        let p = AsPath::from_segments(vec![seq(&[1, 2]), AsPathSegment::set([3, 4])]);
         assert_eq!(origin_and_upstream(&p), (None, None));
     }
 }

@@ -13,10 +13,10 @@ fn plausible_header(h: &[u8]) -> Option<u32> {
     let sub = u16::from_be_bytes([h[6], h[7]]);
     let len = u32::from_be_bytes([h[8], h[9], h[10], h[11]]);
     let ok = match ty {
-        5 => sub <= 7,          // legacy BGP
-        12 => (1..=2).contains(&sub), // TABLE_DUMP AFI_IPv4 / AFI_IPv6
+        5 => sub <= 7,                 // legacy BGP
+        12 => (1..=2).contains(&sub),  // TABLE_DUMP AFI_IPv4 / AFI_IPv6
         13 => (1..=10).contains(&sub), // TABLE_DUMP_V2
-        16 | 17 => sub <= 11,   // BGP4MP / BGP4MP_ET
+        16 | 17 => sub <= 11,          // BGP4MP / BGP4MP_ET
         11 | 32 | 33 | 48 | 49 => true,
         _ => false,
     };
