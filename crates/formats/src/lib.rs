@@ -14,6 +14,8 @@ pub mod format;
 pub mod mrt;
 pub mod registry;
 pub mod table;
+pub mod traceroute;
+pub mod tracetext;
 
 pub use compress::{Compression, Input};
 pub use format::{FileContext, Format, FormatError, MemorySink, ReadStats, Reject, Sink, SinkError};
