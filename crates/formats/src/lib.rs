@@ -16,6 +16,7 @@ pub mod registry;
 pub mod table;
 pub mod traceroute;
 pub mod tracetext;
+pub mod warts;
 
 pub use compress::{Compression, Input};
 pub use format::{FileContext, Format, FormatError, MemorySink, ReadStats, Reject, Sink, SinkError};
