@@ -13,6 +13,7 @@ pub mod compress;
 pub mod format;
 pub mod mrt;
 pub mod registry;
+pub mod scamper_json;
 pub mod table;
 pub mod traceroute;
 pub mod tracetext;

@@ -10,6 +10,7 @@
 //! these structs in one place, [`rows`], so that a trace means the same thing whatever file it
 //! came from. `docs/tables/traceroute.md` documents the tables column by column.
 
+pub mod json;
 pub mod lines;
 pub mod rows;
 
