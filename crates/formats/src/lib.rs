@@ -9,6 +9,7 @@
 //! by each format, records are flattened into rows in one place per format (`rows.rs`), and
 //! rows are batched. Damage becomes data: every record is either rows or a reject.
 
+pub mod atlas;
 pub mod compress;
 pub mod format;
 pub mod mrt;

@@ -11,7 +11,7 @@
 mod parse;
 mod reader;
 
-pub use reader::read_tracetext;
+pub use reader::{read_tracetext, trace_from_text};
 
 use crate::compress::Input;
 use crate::format::{FileContext, Format, FormatError, ReadStats, Sink};

@@ -234,3 +234,39 @@ pub fn read_tracetext(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn S
     r.out.progress(input.offset());
     r.out.finish()
 }
+
+/// The first traceroute printed in `text` (RIPE Atlas firmware 1 keeps the tool's output in
+/// its `result` string), with the problems met, or `None` when `text` holds no hop line.
+pub fn trace_from_text(text: &str, ts: i64) -> Option<(Trace, Vec<String>)> {
+    let mut b: Option<Building> = None;
+    for (i, line) in text.lines().enumerate() {
+        let number = i as u64 + 1;
+        match classify(line) {
+            LineKind::Header(h) => {
+                if b.is_some() {
+                    break;
+                }
+                let mut n = Building::new(Style::Traceroute, 0, number, line.as_bytes());
+                n.header = Some(h);
+                b = Some(n);
+            }
+            LineKind::Hop { ttl, probes, problems } => {
+                let cur = b.get_or_insert_with(|| Building::new(Style::Traceroute, 0, number, line.as_bytes()));
+                if ttl <= cur.last_ttl {
+                    break;
+                }
+                cur.add(ttl, probes, problems, ts, number);
+            }
+            LineKind::Continuation { probes, problems } => {
+                if let Some(cur) = b.as_mut().filter(|c| c.last_ttl > 0) {
+                    let ttl = cur.last_ttl;
+                    cur.add(ttl, probes, problems, ts, number);
+                }
+            }
+            _ => {}
+        }
+    }
+    let b = b.filter(|b| !b.hops.is_empty())?;
+    let (t, problems, ..) = b.into_trace(ts);
+    Some((t, problems))
+}
