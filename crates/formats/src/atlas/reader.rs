@@ -99,9 +99,17 @@ pub fn framing(head: &[u8]) -> Framing {
 struct Reader<'s> {
     out: TraceOut<'s>,
     problems: Vec<String>,
+    /// Offset and line of the scanned bytes in the stream (non-zero while a line holding
+    /// several results is re-read for the offsets of its elements).
+    base: (u64, u64),
 }
 
 impl Reader<'_> {
+    /// Offset and line of the scanner's position in the stream.
+    fn pos(&self, sc: &Scanner<'_, '_>) -> (u64, u64) {
+        (self.base.0 + sc.offset(), self.base.1 + sc.line() - 1)
+    }
+
     /// One result object.
     fn result(&mut self, o: &Obj, offset: u64, line: u64, excerpt: &[u8]) -> Result<(), FormatError> {
         let reject = |why: String| Reject::text(offset, line, why, excerpt);
@@ -172,6 +180,12 @@ impl Reader<'_> {
                         continue;
                     }
                     match serde_json::from_slice::<Value>(bytes) {
+                        Ok(v) if several_results(&v) => {
+                            // Re-read the line element by element for their own offsets.
+                            self.base = (offset, number);
+                            self.structural(&mut Input::from_bytes(bytes))?;
+                            self.base = (0, 0);
+                        }
                         Ok(v) => self.value(v, offset, number, text_excerpt(bytes))?,
                         Err(e) => self.out.reject(Reject::text(offset, number, format!("not JSON: {e}"), bytes))?,
                     }
@@ -192,8 +206,8 @@ impl Reader<'_> {
     fn damage(&mut self, sc: &mut Scanner<'_, '_>, from: u64, line: u64, why: &str, excerpt: &[u8]) -> Result<bool, FormatError> {
         let input = sc.input();
         let drained = input.drain();
-        let end = input.offset();
-        let reason = format!("{why}; rest of the stream ({} bytes) skipped", end - from);
+        let end = self.base.0 + input.offset();
+        let reason = format!("{why}; rest of the stream ({} bytes) skipped", end.saturating_sub(from));
         self.out.reject(Reject::text(from, line, reason.clone(), excerpt).with_end(end))?;
         self.out.stats.stopped = Some(reason);
         if let Err(e) = drained {
@@ -209,7 +223,7 @@ impl Reader<'_> {
             if let Err(e) = sc.skip_ws() {
                 return self.out.broke_off(sc.offset(), &e);
             }
-            let (at, line) = (sc.offset(), sc.line());
+            let (at, line) = self.pos(&sc);
             let next = match sc.peek() {
                 Ok(n) => n,
                 Err(e) => return self.out.broke_off(at, &e),
@@ -234,7 +248,7 @@ impl Reader<'_> {
             if !go_on {
                 return Ok(());
             }
-            self.out.progress(sc.offset());
+            self.out.progress(self.base.0 + sc.offset());
         }
     }
 
@@ -252,7 +266,7 @@ impl Reader<'_> {
 
     /// An array of results, element by element. Returns whether reading can go on.
     fn array(&mut self, sc: &mut Scanner<'_, '_>, buf: &mut Vec<u8>) -> Result<bool, FormatError> {
-        let (start, start_line) = (sc.offset(), sc.line());
+        let (start, start_line) = self.pos(sc);
         if let Err(e) = sc.bump() {
             self.out.broke_off(sc.offset(), &e)?;
             return Ok(false);
@@ -260,7 +274,7 @@ impl Reader<'_> {
         let mut first = true;
         loop {
             let Ok(next) = self.next_byte(sc)? else { return Ok(false) };
-            let (at, line) = (sc.offset(), sc.line());
+            let (at, line) = self.pos(sc);
             match next {
                 None => return self.damage(sc, start, start_line, "the stream ends inside an array of results", b"["),
                 Some(b']') if first => {
@@ -277,7 +291,7 @@ impl Reader<'_> {
                 },
                 Ok(Capture::TooLong { len }) => {
                     let why = format!("result of {len} bytes is longer than the {MAX_VALUE}-byte cap");
-                    self.out.reject(Reject::text(at, line, why, buf).with_end(sc.offset()))?;
+                    self.out.reject(Reject::text(at, line, why, buf).with_end(self.base.0 + sc.offset()))?;
                 }
                 Ok(Capture::Truncated) => {
                     let excerpt = buf.clone();
@@ -293,7 +307,7 @@ impl Reader<'_> {
                 }
             }
             let Ok(next) = self.next_byte(sc)? else { return Ok(false) };
-            let (at, line) = (sc.offset(), sc.line());
+            let (at, line) = self.pos(sc);
             match next {
                 Some(b',') => {
                     let _ = sc.bump();
@@ -309,7 +323,7 @@ impl Reader<'_> {
 
     /// A top-level object: one result, or a wrapper whose `results` array is streamed.
     fn object(&mut self, sc: &mut Scanner<'_, '_>, buf: &mut Vec<u8>) -> Result<bool, FormatError> {
-        let (start, start_line) = (sc.offset(), sc.line());
+        let (start, start_line) = self.pos(sc);
         let mut excerpt = b"{".to_vec();
         if let Err(e) = sc.bump() {
             self.out.broke_off(sc.offset(), &e)?;
@@ -323,7 +337,7 @@ impl Reader<'_> {
         let mut first = true;
         loop {
             let Ok(next) = self.next_byte(sc)? else { return Ok(false) };
-            let (at, line) = (sc.offset(), sc.line());
+            let (at, line) = self.pos(sc);
             match next {
                 Some(b'}') if first => {
                     let _ = sc.bump();
@@ -350,12 +364,12 @@ impl Reader<'_> {
             }
             let Ok(next) = self.next_byte(sc)? else { return Ok(false) };
             if next != Some(b':') {
-                let (at, line) = (sc.offset(), sc.line());
+                let (at, line) = self.pos(sc);
                 return self.damage(sc, at, line, &format!("expected ':' after key {key:?}"), &excerpt);
             }
             let _ = sc.bump();
             let Ok(next) = self.next_byte(sc)? else { return Ok(false) };
-            let (at, line) = (sc.offset(), sc.line());
+            let (at, line) = self.pos(sc);
             if key == "results" && next == Some(b'[') && !looks_like_result(&map) {
                 wrapper = true;
                 if !self.array(sc, buf)? {
@@ -398,7 +412,7 @@ impl Reader<'_> {
                 }
             }
             let Ok(next) = self.next_byte(sc)? else { return Ok(false) };
-            let (at, line) = (sc.offset(), sc.line());
+            let (at, line) = self.pos(sc);
             match next {
                 Some(b',') => {
                     let _ = sc.bump();
@@ -416,7 +430,7 @@ impl Reader<'_> {
         let excerpt = text_excerpt(&excerpt).to_vec();
         if too_long {
             let why = format!("result of {size} bytes is longer than the {MAX_VALUE}-byte cap");
-            self.out.reject(Reject::text(start, start_line, why, &excerpt).with_end(sc.offset()))?;
+            self.out.reject(Reject::text(start, start_line, why, &excerpt).with_end(self.base.0 + sc.offset()))?;
         } else if let Some(why) = bad {
             self.out.reject(Reject::text(start, start_line, why, &excerpt))?;
         } else {
@@ -441,6 +455,15 @@ fn looks_like_result(o: &Obj) -> bool {
     ["type", "prb_id", "fw", "result", "timestamp"].iter().any(|k| field(o, k).is_some())
 }
 
+/// An array or a wrapper: a value that holds several results.
+fn several_results(v: &Value) -> bool {
+    match v {
+        Value::Array(_) => true,
+        Value::Object(o) => is_wrapper(o),
+        _ => false,
+    }
+}
+
 /// A `{"results": [...], ...}` wrapper rather than a result.
 fn is_wrapper(o: &Obj) -> bool {
     matches!(o.get("results"), Some(Value::Array(_))) && !looks_like_result(o)
@@ -448,7 +471,7 @@ fn is_wrapper(o: &Obj) -> bool {
 
 /// Reads RIPE Atlas traceroute and ping results.
 pub fn read_atlas(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -> Result<ReadStats, FormatError> {
-    let mut r = Reader { out: TraceOut::new(ctx, sink, "atlas"), problems: Vec::new() };
+    let mut r = Reader { out: TraceOut::new(ctx, sink, "atlas"), problems: Vec::new(), base: (0, 0) };
     let framing = match input.peek(SNIFF_BYTES) {
         Ok(head) => framing(head),
         Err(e) => {

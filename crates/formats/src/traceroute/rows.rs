@@ -5,7 +5,8 @@
 //! the [`ReadStats`] of the file. The derived columns are computed here and nowhere else:
 //! `trace_id` (`<file_id>:<ordinal>`, the 0-based position of the trace among the file's
 //! traces), `reached` (a reply came from the destination address itself), the last responsive
-//! hop, `probe` (0-based position of a row among the rows of its TTL) and a ping's `loss` and
+//! hop, the order of hop rows (by TTL, then file order), `probe` (0-based position of a row
+//! among the rows of its TTL) and a ping's `loss` and
 //! RTT summary (over the destination's replies only).
 
 use super::{Hop, Ping, Trace};
@@ -340,10 +341,13 @@ impl<'s> TraceOut<'s> {
         c.file_id.append_value(&self.ctx.file_id);
         c.len += 1;
 
-        // Position of each row among the rows of its TTL, in file order.
+        // Rows in TTL order (a writer may store TTLs out of order; scamper's tools print them
+        // sorted), in file order within a TTL; `probe` is the position within the TTL.
+        let mut order: Vec<&Hop> = t.hops.iter().collect();
+        order.sort_by_key(|h| h.ttl);
         let mut per_ttl = [0u16; 256];
         let h = &mut self.hops;
-        for hop in &t.hops {
+        for hop in order {
             let probe = &mut per_ttl[hop.ttl as usize];
             h.ts.append_value(hop.ts_us);
             h.trace_id.append_value(&self.id);
