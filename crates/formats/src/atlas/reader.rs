@@ -25,7 +25,7 @@ use crate::traceroute::json::{Obj, field};
 use crate::traceroute::lines::{Line, LineReader, is_blank};
 use crate::traceroute::rows::{TraceOut, text_excerpt};
 use serde_json::Value;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 /// Longest JSON value (one result, or one line) read.
 pub const MAX_VALUE: usize = 64 << 20;
@@ -71,13 +71,13 @@ fn complete_object(line: &[u8]) -> bool {
 
 /// Chooses the framing from the head of the stream.
 pub fn framing(head: &[u8]) -> Framing {
+    let whole = head.len() < SNIFF_BYTES;
     let head = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head);
     let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
     let head = &head[start..];
     if !head.starts_with(b"{") {
         return Framing::Structural;
     }
-    let whole = head.len() + start < SNIFF_BYTES;
     let mut lines = head.split(|&b| b == b'\n').peekable();
     let mut seen = 0;
     while let Some(line) = lines.next() {
@@ -99,8 +99,8 @@ pub fn framing(head: &[u8]) -> Framing {
 struct Reader<'s> {
     out: TraceOut<'s>,
     problems: Vec<String>,
-    /// Offset and line of the scanned bytes in the stream (non-zero while a line holding
-    /// several results is re-read for the offsets of its elements).
+    /// Offset and line, in the stream, of the first byte the scanner reads: (0, 1), or the
+    /// line's while a line holding several results is re-read for its elements' offsets.
     base: (u64, u64),
 }
 
@@ -184,7 +184,7 @@ impl Reader<'_> {
                             // Re-read the line element by element for their own offsets.
                             self.base = (offset, number);
                             self.structural(&mut Input::from_bytes(bytes))?;
-                            self.base = (0, 0);
+                            self.base = (0, 1);
                         }
                         Ok(v) => self.value(v, offset, number, text_excerpt(bytes))?,
                         Err(e) => self.out.reject(Reject::text(offset, number, format!("not JSON: {e}"), bytes))?,
@@ -469,22 +469,25 @@ fn is_wrapper(o: &Obj) -> bool {
     matches!(o.get("results"), Some(Value::Array(_))) && !looks_like_result(o)
 }
 
-/// Reads RIPE Atlas traceroute and ping results.
+/// Reads RIPE Atlas traceroute and ping results (from the start of the stream).
 pub fn read_atlas(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -> Result<ReadStats, FormatError> {
-    let mut r = Reader { out: TraceOut::new(ctx, sink, "atlas"), problems: Vec::new(), base: (0, 0) };
-    let framing = match input.peek(SNIFF_BYTES) {
-        Ok(head) => framing(head),
-        Err(e) => {
-            r.out.broke_off(0, &e)?;
-            return r.out.finish();
-        }
-    };
-    match framing {
-        Framing::Lines => r.lines(input)?,
-        Framing::Structural => r.structural(input)?,
+    let mut r = Reader { out: TraceOut::new(ctx, sink, "atlas"), problems: Vec::new(), base: (0, 1) };
+    // The framing is chosen from the first SNIFF_BYTES, read here (the input's own buffer may
+    // be smaller) and put back in front of the rest of the stream.
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    if let Err(e) = (&mut *input).take(SNIFF_BYTES as u64).read_to_end(&mut head) {
+        let at = input.offset();
+        r.out.broke_off(at, &e)?;
+        return r.out.finish();
     }
-    r.out.progress(input.offset());
+    let framing = framing(&head);
+    let mut joined = Input::new(Box::new(std::io::Cursor::new(head).chain(&mut *input)));
+    match framing {
+        Framing::Lines => r.lines(&mut joined)?,
+        Framing::Structural => r.structural(&mut joined)?,
+    }
+    r.out.progress(joined.offset());
     // Nothing may be left unread: structural framing drains after damage, lines reads all.
-    debug_assert!(input.fill_buf().map(|b| b.is_empty()).unwrap_or(true));
+    debug_assert!(joined.fill_buf().map(|b| b.is_empty()).unwrap_or(true));
     r.out.finish()
 }
