@@ -502,3 +502,52 @@ fn lab_traces_and_pings_match_verify_by_phase_in_shared() {
     let t = d.join("traceroute");
     check_lab(&t.join("vp1.kp.warts"), &t.join("vp1.kp.warts.gz"), &t.join("vp1.kp.json"), &d.join("truth.json"), &d.join("verify.txt"));
 }
+
+#[test]
+fn atlas_hand_made_variants_in_fixtures() {
+    let path = fixtures().join("atlas_variants.jsonl");
+    let (sink, stats) = read(&lightsout_formats::atlas::Atlas, &path);
+    assert_eq!((stats.records_ok, stats.records_rejected, stats.records_skipped, stats.records_partial), (12, 4, 1, 0), "{:?}", sink.rejects);
+    let t = sink.concat(Table::Traceroutes);
+    let stop: Vec<String> = strs(&t, "stop_reason").into_iter().map(Option::unwrap).collect();
+    assert_eq!(stop, ["COMPLETED", "UNREACH", "GAPLIMIT", "COMPLETED", "ERROR", "ERROR", "COMPLETED", "COMPLETED", "COMPLETED"]);
+    assert_eq!(bools(&t, "reached"), [true, false, false, true, false, false, true, true, true]);
+    assert_eq!(strs(&t, "dst_addr")[5], None, "name resolution failed");
+    assert!(strs(&t, "error")[5].as_deref().unwrap().starts_with("name resolution failed"));
+    assert_eq!(strs(&t, "proto"), [Some("ICMP"), Some("UDP"), Some("UDP"), Some("TCP"), Some("ICMP"), Some("UDP"), Some("UDP"), None, Some("ICMP")].map(|s| s.map(String::from)));
+    assert_eq!(u8s(&t, "af"), [Some(4), Some(4), Some(4), Some(6), Some(6), Some(4), Some(4), Some(4), Some(4)]);
+    assert_eq!(strs(&t, "dst_addr")[6].as_deref(), Some("192.0.2.7"), "firmware 4400 'addr'");
+    assert_eq!(strs(&t, "src_addr")[6].as_deref(), Some("10.9.9.9"), "firmware 4400 'srcaddr'");
+    assert_eq!(u8s(&t, "last_responsive_ttl")[3], Some(255));
+
+    let h = sink.concat(Table::TracerouteHops);
+    let (ids, ttl, late, rtt, err, icmp) = (strs(&h, "trace_id"), u8s(&h, "ttl"), bools(&h, "late"), f64s(&h, "rtt_ms"), strs(&h, "error"), strs(&h, "icmp_error"));
+    let of = |n: usize| -> Vec<usize> { (0..h.num_rows()).filter(|&i| ids[i].as_deref() == Some(&format!("0123456789abcdef:{n}"))).collect() };
+    let late_rows: Vec<usize> = of(0).into_iter().filter(|&i| late[i]).collect();
+    assert_eq!(late_rows.len(), 1);
+    assert_eq!((ttl[late_rows[0]], rtt[late_rows[0]]), (Some(2), None));
+    assert_eq!(of(1).iter().filter_map(|&i| icmp[i].clone()).collect::<Vec<_>>(), ["net-unreach", "net-unreach"]);
+    assert_eq!(of(3).iter().filter_map(|&i| icmp[i].clone()).collect::<Vec<_>>(), ["admin-prohibited", "beyond-scope", "unreach-7"]);
+    assert_eq!(of(2).iter().filter(|&&i| ttl[i] == Some(255)).count(), 3);
+    assert_eq!(err[of(4)[0]].as_deref(), Some("connect failed: Network is unreachable"));
+    assert!(of(5).is_empty());
+    assert_eq!(of(7).len(), 9, "firmware 1 text result");
+
+    let p = sink.concat(Table::Pings);
+    assert_eq!(u32s(&p, "dst_replies"), [3, 0, 3]);
+    assert_eq!(u32s(&p, "replies"), [4, 0, 3]);
+    assert_eq!(u32s(&p, "errors"), [0, 1, 0]);
+    assert_eq!(f64s(&p, "loss"), [Some(0.0), Some(1.0), Some(0.0)]);
+    assert_eq!(f64s(&p, "rtt_min_ms")[2], Some(19.938));
+
+    let lines: Vec<Option<u64>> = sink.rejects.iter().map(|r| r.line).collect();
+    assert_eq!(lines, [Some(14), Some(15), Some(16), Some(17)]);
+    assert!(sink.rejects[0].reason.starts_with("not a RIPE Atlas result"));
+    assert!(sink.rejects[1].reason.starts_with("not JSON"));
+    assert!(sink.rejects[3].reason.contains("prb_id"));
+
+    // The same results as a pretty-printed array and wrapped: same traces.
+    let (a, astats) = read(&lightsout_formats::atlas::Atlas, &fixtures().join("atlas_array.json"));
+    assert_eq!((astats.records_ok, sink.rows(Table::Pings) > 0), (3, true));
+    assert_eq!(strs(&a.concat(Table::Traceroutes), "stop_reason"), [Some("COMPLETED".to_string()), Some("UNREACH".to_string())]);
+}

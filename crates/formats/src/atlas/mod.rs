@@ -57,3 +57,63 @@ impl Format for Atlas {
         read_atlas(input, ctx, sink)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::MemorySink;
+
+    const RESULT: &str = r#"{"fw":5020,"af":4,"dst_addr":"192.0.2.1","src_addr":"10.0.0.2","proto":"ICMP","prb_id":1,"msm_id":2,"timestamp":1600000000,"type":"traceroute","result":[{"hop":1,"result":[{"from":"10.0.0.1","rtt":1.0,"ttl":64},{"x":"*"}]},{"hop":2,"result":[{"from":"192.0.2.1","rtt":2.0,"ttl":60}]}]}"#;
+
+    fn read(text: &str) -> (MemorySink, ReadStats) {
+        let mut input = Input::from_bytes(text.as_bytes());
+        let mut sink = MemorySink::default();
+        let stats = read_atlas(&mut input, &FileContext::new("f", "c"), &mut sink).unwrap();
+        (sink, stats)
+    }
+
+    #[test]
+    fn every_framing_gives_the_same_rows() {
+        let lines = format!("{RESULT}\n{RESULT}\n");
+        let array = format!("[{RESULT},\n {RESULT}]");
+        let pretty = serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(&array).unwrap()).unwrap();
+        let wrapped = format!("{{\"meta_data\": {{\"msm_id\": 2}}, \"results\": [{RESULT}, {RESULT}], \"probes\": []}}");
+        let concatenated = format!("{RESULT}{RESULT}");
+        assert_eq!(framing(lines.as_bytes()), Framing::Lines);
+        assert_eq!(framing(pretty.as_bytes()), Framing::Structural);
+        let mut hops = Vec::new();
+        for text in [&lines, &array, &pretty, &wrapped, &concatenated] {
+            let (sink, stats) = read(text);
+            assert_eq!((stats.records_ok, stats.records_rejected, stats.records_skipped), (2, 0, 0), "{text}: {:?}", sink.rejects);
+            hops.push(sink.concat(Table::TracerouteHops));
+        }
+        assert!(hops.windows(2).all(|w| w[0] == w[1]));
+    }
+
+    #[test]
+    fn a_broken_first_line_does_not_take_the_file_with_it() {
+        let text = format!("{}\n{RESULT}\n{RESULT}\n", &RESULT[..60]);
+        assert_eq!(framing(text.as_bytes()), Framing::Lines);
+        let (sink, stats) = read(&text);
+        assert_eq!((stats.records_ok, stats.records_rejected), (2, 1));
+        assert_eq!(sink.rejects[0].line, Some(1));
+    }
+
+    #[test]
+    fn damage_in_an_array_rejects_the_rest_with_its_offset() {
+        let text = format!("[{RESULT}, {RESULT}, {{\"broken\": ]");
+        let (sink, stats) = read(&text);
+        assert_eq!((stats.records_ok, stats.records_rejected), (2, 1));
+        assert!(stats.stopped.is_some());
+        assert_eq!(sink.rejects[0].end_offset, Some(text.len() as u64));
+    }
+
+    #[test]
+    fn sniffing() {
+        assert!(looks_like_atlas(RESULT.as_bytes()));
+        assert!(looks_like_atlas(b"{\"filter\": {\"msm_id\": 1}, \"results\": []}"));
+        assert!(!looks_like_atlas(b"{\"type\":\"trace\",\"version\":\"0.1\"}"));
+        assert!(!looks_like_atlas(b"traceroute to x (1.2.3.4), 30 hops max"));
+        assert!(!looks_like_atlas(b"{\"ts\": 1, \"uid\": \"x\", \"msm_id\": 3}"));
+    }
+}

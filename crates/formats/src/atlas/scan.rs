@@ -11,7 +11,7 @@ use crate::compress::Input;
 use std::io::{self, BufRead};
 
 /// Deepest nesting followed (Atlas results nest 5 levels; serde_json itself stops at 128).
-const MAX_DEPTH: u32 = 1024;
+const MAX_DEPTH: usize = 1024;
 
 /// How capturing one value ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -122,7 +122,8 @@ impl<'i, 'b> Scanner<'i, 'b> {
             b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => true,
             b => return Ok(Capture::Invalid(format!("byte {:?} cannot start a JSON value", char::from(b)))),
         };
-        let mut depth: u32 = 0;
+        // Closing brackets expected, innermost last.
+        let mut stack: Vec<u8> = Vec::new();
         let mut in_string = false;
         let mut escape = false;
         let mut started = false;
@@ -149,7 +150,7 @@ impl<'i, 'b> Scanner<'i, 'b> {
                         escape = true;
                     } else if b == b'"' {
                         in_string = false;
-                        if depth == 0 {
+                        if stack.is_empty() {
                             end = Some(i + 1);
                             break;
                         }
@@ -162,18 +163,17 @@ impl<'i, 'b> Scanner<'i, 'b> {
                         started = true;
                     }
                     b'{' | b'[' => {
-                        depth += 1;
+                        stack.push(if b == b'{' { b'}' } else { b']' });
                         started = true;
-                        if depth > MAX_DEPTH {
+                        if stack.len() > MAX_DEPTH {
                             return Ok(Capture::Invalid(format!("nested deeper than {MAX_DEPTH} levels")));
                         }
                     }
                     b'}' | b']' => {
-                        if depth == 0 {
+                        if stack.pop() != Some(b) {
                             return Ok(Capture::Invalid(format!("unexpected {:?}", char::from(b))));
                         }
-                        depth -= 1;
-                        if depth == 0 {
+                        if stack.is_empty() {
                             end = Some(i + 1);
                             break;
                         }
