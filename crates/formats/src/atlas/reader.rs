@@ -73,7 +73,10 @@ fn complete_object(line: &[u8]) -> bool {
 pub fn framing(head: &[u8]) -> Framing {
     let whole = head.len() < SNIFF_BYTES;
     let head = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head);
-    let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(head.len());
     let head = &head[start..];
     if !head.starts_with(b"{") {
         return Framing::Structural;
@@ -111,7 +114,13 @@ impl Reader<'_> {
     }
 
     /// One result object.
-    fn result(&mut self, o: &Obj, offset: u64, line: u64, excerpt: &[u8]) -> Result<(), FormatError> {
+    fn result(
+        &mut self,
+        o: &Obj,
+        offset: u64,
+        line: u64,
+        excerpt: &[u8],
+    ) -> Result<(), FormatError> {
         let reject = |why: String| Reject::text(offset, line, why, excerpt);
         match result::kind(o) {
             Err(e) => self.out.reject(reject(e)),
@@ -138,7 +147,13 @@ impl Reader<'_> {
     }
 
     /// One element of an array of results.
-    fn element(&mut self, v: &Value, offset: u64, line: u64, excerpt: &[u8]) -> Result<(), FormatError> {
+    fn element(
+        &mut self,
+        v: &Value,
+        offset: u64,
+        line: u64,
+        excerpt: &[u8],
+    ) -> Result<(), FormatError> {
         match v {
             Value::Object(o) => self.result(o, offset, line, excerpt),
             other => {
@@ -149,7 +164,13 @@ impl Reader<'_> {
     }
 
     /// One JSON value of a line: a result, an array of results or a wrapper.
-    fn value(&mut self, v: Value, offset: u64, line: u64, excerpt: &[u8]) -> Result<(), FormatError> {
+    fn value(
+        &mut self,
+        v: Value,
+        offset: u64,
+        line: u64,
+        excerpt: &[u8],
+    ) -> Result<(), FormatError> {
         match v {
             Value::Object(o) if is_wrapper(&o) => {
                 if let Some(Value::Array(results)) = o.get("results") {
@@ -175,7 +196,11 @@ impl Reader<'_> {
             let at = input.offset();
             match lines.next_line(input) {
                 Ok(None) => return Ok(()),
-                Ok(Some(Line::Text { offset, number, bytes })) => {
+                Ok(Some(Line::Text {
+                    offset,
+                    number,
+                    bytes,
+                })) => {
                     if is_blank(bytes) {
                         continue;
                     }
@@ -187,28 +212,50 @@ impl Reader<'_> {
                             self.base = (0, 1);
                         }
                         Ok(v) => self.value(v, offset, number, text_excerpt(bytes))?,
-                        Err(e) => self.out.reject(Reject::text(offset, number, format!("not JSON: {e}"), bytes))?,
+                        Err(e) => self.out.reject(Reject::text(
+                            offset,
+                            number,
+                            format!("not JSON: {e}"),
+                            bytes,
+                        ))?,
                     }
                 }
-                Ok(Some(Line::TooLong { offset, number, len, head })) => {
-                    let why = format!("line of {len} bytes is longer than the {MAX_VALUE}-byte cap");
+                Ok(Some(Line::TooLong {
+                    offset,
+                    number,
+                    len,
+                    head,
+                })) => {
+                    let why =
+                        format!("line of {len} bytes is longer than the {MAX_VALUE}-byte cap");
                     self.out.reject(Reject::text(offset, number, why, head))?;
                 }
                 Err(e) => return self.out.broke_off(at, &e),
             }
-            if lines.number() % 4096 == 0 {
+            if lines.number().is_multiple_of(4096) {
                 self.out.progress(input.offset());
             }
         }
     }
 
     /// Damage that cannot be skipped in structural framing: the rest of the stream.
-    fn damage(&mut self, sc: &mut Scanner<'_, '_>, from: u64, line: u64, why: &str, excerpt: &[u8]) -> Result<bool, FormatError> {
+    fn damage(
+        &mut self,
+        sc: &mut Scanner<'_, '_>,
+        from: u64,
+        line: u64,
+        why: &str,
+        excerpt: &[u8],
+    ) -> Result<bool, FormatError> {
         let input = sc.input();
         let drained = input.drain();
         let end = self.base.0 + input.offset();
-        let reason = format!("{why}; rest of the stream ({} bytes) skipped", end.saturating_sub(from));
-        self.out.reject(Reject::text(from, line, reason.clone(), excerpt).with_end(end))?;
+        let reason = format!(
+            "{why}; rest of the stream ({} bytes) skipped",
+            end.saturating_sub(from)
+        );
+        self.out
+            .reject(Reject::text(from, line, reason.clone(), excerpt).with_end(end))?;
         self.out.stats.stopped = Some(reason);
         if let Err(e) = drained {
             self.out.broke_off(end, &e)?;
@@ -234,7 +281,9 @@ impl Reader<'_> {
                 Some(b'{') => self.object(&mut sc, &mut buf)?,
                 Some(_) => match sc.capture(&mut buf) {
                     Ok(Capture::Complete) => {
-                        let why = "not an Atlas result: a JSON value that is not an object or array".to_string();
+                        let why =
+                            "not an Atlas result: a JSON value that is not an object or array"
+                                .to_string();
                         self.out.reject(Reject::text(at, line, why, &buf))?;
                         true
                     }
@@ -253,7 +302,10 @@ impl Reader<'_> {
     }
 
     /// Skips white space and peeks, turning I/O errors into a broken-off stream.
-    fn next_byte(&mut self, sc: &mut Scanner<'_, '_>) -> Result<Result<Option<u8>, ()>, FormatError> {
+    fn next_byte(
+        &mut self,
+        sc: &mut Scanner<'_, '_>,
+    ) -> Result<Result<Option<u8>, ()>, FormatError> {
         let r = sc.skip_ws().and_then(|()| sc.peek());
         match r {
             Ok(b) => Ok(Ok(b)),
@@ -273,10 +325,20 @@ impl Reader<'_> {
         }
         let mut first = true;
         loop {
-            let Ok(next) = self.next_byte(sc)? else { return Ok(false) };
+            let Ok(next) = self.next_byte(sc)? else {
+                return Ok(false);
+            };
             let (at, line) = self.pos(sc);
             match next {
-                None => return self.damage(sc, start, start_line, "the stream ends inside an array of results", b"["),
+                None => {
+                    return self.damage(
+                        sc,
+                        start,
+                        start_line,
+                        "the stream ends inside an array of results",
+                        b"[",
+                    );
+                }
                 Some(b']') if first => {
                     let _ = sc.bump();
                     return Ok(true);
@@ -287,11 +349,17 @@ impl Reader<'_> {
             match sc.capture(buf) {
                 Ok(Capture::Complete) => match serde_json::from_slice::<Value>(buf) {
                     Ok(v) => self.element(&v, at, line, text_excerpt(buf))?,
-                    Err(e) => self.out.reject(Reject::text(at, line, format!("not JSON: {e}"), buf))?,
+                    Err(e) => {
+                        self.out
+                            .reject(Reject::text(at, line, format!("not JSON: {e}"), buf))?
+                    }
                 },
                 Ok(Capture::TooLong { len }) => {
-                    let why = format!("result of {len} bytes is longer than the {MAX_VALUE}-byte cap");
-                    self.out.reject(Reject::text(at, line, why, buf).with_end(self.base.0 + sc.offset()))?;
+                    let why =
+                        format!("result of {len} bytes is longer than the {MAX_VALUE}-byte cap");
+                    self.out.reject(
+                        Reject::text(at, line, why, buf).with_end(self.base.0 + sc.offset()),
+                    )?;
                 }
                 Ok(Capture::Truncated) => {
                     let excerpt = buf.clone();
@@ -306,7 +374,9 @@ impl Reader<'_> {
                     return Ok(false);
                 }
             }
-            let Ok(next) = self.next_byte(sc)? else { return Ok(false) };
+            let Ok(next) = self.next_byte(sc)? else {
+                return Ok(false);
+            };
             let (at, line) = self.pos(sc);
             match next {
                 Some(b',') => {
@@ -336,7 +406,9 @@ impl Reader<'_> {
         let mut bad: Option<String> = None;
         let mut first = true;
         loop {
-            let Ok(next) = self.next_byte(sc)? else { return Ok(false) };
+            let Ok(next) = self.next_byte(sc)? else {
+                return Ok(false);
+            };
             let (at, line) = self.pos(sc);
             match next {
                 Some(b'}') if first => {
@@ -362,13 +434,23 @@ impl Reader<'_> {
                 excerpt.extend_from_slice(buf);
                 excerpt.push(b':');
             }
-            let Ok(next) = self.next_byte(sc)? else { return Ok(false) };
+            let Ok(next) = self.next_byte(sc)? else {
+                return Ok(false);
+            };
             if next != Some(b':') {
                 let (at, line) = self.pos(sc);
-                return self.damage(sc, at, line, &format!("expected ':' after key {key:?}"), &excerpt);
+                return self.damage(
+                    sc,
+                    at,
+                    line,
+                    &format!("expected ':' after key {key:?}"),
+                    &excerpt,
+                );
             }
             let _ = sc.bump();
-            let Ok(next) = self.next_byte(sc)? else { return Ok(false) };
+            let Ok(next) = self.next_byte(sc)? else {
+                return Ok(false);
+            };
             let (at, line) = self.pos(sc);
             if key == "results" && next == Some(b'[') && !looks_like_result(&map) {
                 wrapper = true;
@@ -400,7 +482,13 @@ impl Reader<'_> {
                         map.clear();
                     }
                     Ok(Capture::Truncated) => {
-                        return self.damage(sc, at, line, "the stream ends inside a value", &excerpt);
+                        return self.damage(
+                            sc,
+                            at,
+                            line,
+                            "the stream ends inside a value",
+                            &excerpt,
+                        );
                     }
                     Ok(Capture::Invalid(why)) => {
                         return self.damage(sc, at, line, &format!("not JSON: {why}"), &excerpt);
@@ -411,7 +499,9 @@ impl Reader<'_> {
                     }
                 }
             }
-            let Ok(next) = self.next_byte(sc)? else { return Ok(false) };
+            let Ok(next) = self.next_byte(sc)? else {
+                return Ok(false);
+            };
             let (at, line) = self.pos(sc);
             match next {
                 Some(b',') => {
@@ -430,9 +520,12 @@ impl Reader<'_> {
         let excerpt = text_excerpt(&excerpt).to_vec();
         if too_long {
             let why = format!("result of {size} bytes is longer than the {MAX_VALUE}-byte cap");
-            self.out.reject(Reject::text(start, start_line, why, &excerpt).with_end(self.base.0 + sc.offset()))?;
+            self.out.reject(
+                Reject::text(start, start_line, why, &excerpt).with_end(self.base.0 + sc.offset()),
+            )?;
         } else if let Some(why) = bad {
-            self.out.reject(Reject::text(start, start_line, why, &excerpt))?;
+            self.out
+                .reject(Reject::text(start, start_line, why, &excerpt))?;
         } else {
             self.result(&map, start, start_line, &excerpt)?;
         }
@@ -452,7 +545,9 @@ fn kind_of(v: &Value) -> &'static str {
 }
 
 fn looks_like_result(o: &Obj) -> bool {
-    ["type", "prb_id", "fw", "result", "timestamp"].iter().any(|k| field(o, k).is_some())
+    ["type", "prb_id", "fw", "result", "timestamp"]
+        .iter()
+        .any(|k| field(o, k).is_some())
 }
 
 /// An array or a wrapper: a value that holds several results.
@@ -470,12 +565,23 @@ fn is_wrapper(o: &Obj) -> bool {
 }
 
 /// Reads RIPE Atlas traceroute and ping results (from the start of the stream).
-pub fn read_atlas(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -> Result<ReadStats, FormatError> {
-    let mut r = Reader { out: TraceOut::new(ctx, sink, "atlas"), problems: Vec::new(), base: (0, 1) };
+pub fn read_atlas(
+    input: &mut Input<'_>,
+    ctx: &FileContext,
+    sink: &mut dyn Sink,
+) -> Result<ReadStats, FormatError> {
+    let mut r = Reader {
+        out: TraceOut::new(ctx, sink, "atlas"),
+        problems: Vec::new(),
+        base: (0, 1),
+    };
     // The framing is chosen from the first SNIFF_BYTES, read here (the input's own buffer may
     // be smaller) and put back in front of the rest of the stream.
     let mut head = Vec::with_capacity(SNIFF_BYTES);
-    if let Err(e) = (&mut *input).take(SNIFF_BYTES as u64).read_to_end(&mut head) {
+    if let Err(e) = (&mut *input)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+    {
         let at = input.offset();
         r.out.broke_off(at, &e)?;
         return r.out.finish();

@@ -278,7 +278,7 @@ pub fn read_mrt(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -
                 }
             }
             records_seen += 1;
-            if records_seen % 4096 == 0 {
+            if records_seen.is_multiple_of(4096) {
                 out.sink.progress(state.borrow().pulled);
             }
         }
