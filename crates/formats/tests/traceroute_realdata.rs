@@ -1001,3 +1001,57 @@ fn atlas_hand_made_variants_in_fixtures() {
         [Some("COMPLETED".to_string()), Some("UNREACH".to_string())]
     );
 }
+
+fn head_of(path: &Path) -> Vec<u8> {
+    let mut b = bytes(path);
+    b.truncate(lightsout_formats::format::SNIFF_BYTES);
+    b
+}
+
+#[test]
+fn sniffing_picks_the_right_reader_and_never_takes_mrt() {
+    let dir = fixtures();
+    let mut files: Vec<PathBuf> = Vec::new();
+    for d in [dir.clone(), dir.join("warts_expected"), dir.join("lab")] {
+        files.extend(std::fs::read_dir(d).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_file()));
+    }
+    let mut checked = 0;
+    for p in files {
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let expect = if name.contains(".warts") {
+            "warts"
+        } else if name.contains("sc_warts2json") || name.starts_with("vp1.kp.json") {
+            "scamper_json"
+        } else if name.starts_with("atlas_") || name.starts_with("pantrace_atlas") {
+            "atlas"
+        } else if name.starts_with("jc_") {
+            "tracetext"
+        } else {
+            continue;
+        };
+        let got = lightsout_formats::registry::sniff(&head_of(&p)).map(|f| f.name());
+        assert_eq!(got, Some(expect), "{name}");
+        checked += 1;
+    }
+    assert!(checked >= 40, "{checked}");
+    let ours: [&dyn Format; 4] = [
+        &lightsout_formats::atlas::Atlas,
+        &lightsout_formats::warts::Warts,
+        &lightsout_formats::scamper_json::ScamperJson,
+        &lightsout_formats::tracetext::TraceText,
+    ];
+    let mrt_dirs = [manifest().join("../../../shared/realdata/mrt"), manifest().join("../../../shared/lab/kp/mrt")];
+    let mut mrt = 0;
+    for d in mrt_dirs.iter().filter(|d| d.is_dir()) {
+        for p in std::fs::read_dir(d).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_file() && !p.to_string_lossy().ends_with(".md")) {
+            let head = head_of(&p);
+            for f in ours {
+                assert!(!f.sniff(&head), "{} sniffed as {}", p.display(), f.name());
+            }
+            mrt += 1;
+        }
+    }
+    if mrt == 0 {
+        eprintln!("SKIP: no MRT samples under ../shared to check sniffing against");
+    }
+}
