@@ -1013,7 +1013,12 @@ fn sniffing_picks_the_right_reader_and_never_takes_mrt() {
     let dir = fixtures();
     let mut files: Vec<PathBuf> = Vec::new();
     for d in [dir.clone(), dir.join("warts_expected"), dir.join("lab")] {
-        files.extend(std::fs::read_dir(d).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_file()));
+        files.extend(
+            std::fs::read_dir(d)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.is_file()),
+        );
     }
     let mut checked = 0;
     for p in files {
@@ -1040,10 +1045,17 @@ fn sniffing_picks_the_right_reader_and_never_takes_mrt() {
         &lightsout_formats::scamper_json::ScamperJson,
         &lightsout_formats::tracetext::TraceText,
     ];
-    let mrt_dirs = [manifest().join("../../../shared/realdata/mrt"), manifest().join("../../../shared/lab/kp/mrt")];
+    let mrt_dirs = [
+        manifest().join("../../../shared/realdata/mrt"),
+        manifest().join("../../../shared/lab/kp/mrt"),
+    ];
     let mut mrt = 0;
     for d in mrt_dirs.iter().filter(|d| d.is_dir()) {
-        for p in std::fs::read_dir(d).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_file() && !p.to_string_lossy().ends_with(".md")) {
+        for p in std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file() && !p.to_string_lossy().ends_with(".md"))
+        {
             let head = head_of(&p);
             for f in ours {
                 assert!(!f.sniff(&head), "{} sniffed as {}", p.display(), f.name());
