@@ -27,11 +27,14 @@ pub struct FileContext {
     pub collector: String,
     /// Rows per batch handed to the sink.
     pub batch_rows: usize,
+    /// Time given to rows of inputs that carry none (pasted traceroute text), UTC
+    /// microseconds; `None` means the Unix epoch (0).
+    pub default_ts_us: Option<i64>,
 }
 
 impl FileContext {
     pub fn new(file_id: impl Into<String>, collector: impl Into<String>) -> Self {
-        FileContext { file_id: file_id.into(), collector: collector.into(), batch_rows: DEFAULT_BATCH_ROWS }
+        FileContext { file_id: file_id.into(), collector: collector.into(), batch_rows: DEFAULT_BATCH_ROWS, default_ts_us: None }
     }
 }
 

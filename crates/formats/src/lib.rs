@@ -9,11 +9,16 @@
 //! by each format, records are flattened into rows in one place per format (`rows.rs`), and
 //! rows are batched. Damage becomes data: every record is either rows or a reject.
 
+pub mod atlas;
 pub mod compress;
 pub mod format;
 pub mod mrt;
 pub mod registry;
+pub mod scamper_json;
 pub mod table;
+pub mod traceroute;
+pub mod tracetext;
+pub mod warts;
 
 pub use compress::{Compression, Input};
 pub use format::{FileContext, Format, FormatError, MemorySink, ReadStats, Reject, Sink, SinkError};
