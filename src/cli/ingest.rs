@@ -28,9 +28,16 @@ pub struct Args {
     /// Ingest files again even if their content is already in the lake.
     #[arg(long)]
     pub force: bool,
+    /// Time (RFC 3339) of records that carry none, such as pasted traceroute text.
+    #[arg(long, value_parser = parse_time)]
+    pub default_time: Option<i64>,
     /// Print one line per file.
     #[arg(long, short)]
     pub verbose: bool,
+}
+
+fn parse_time(s: &str) -> Result<i64, String> {
+    chrono::DateTime::parse_from_rfc3339(s).map(|t| t.timestamp_micros()).map_err(|e| format!("`{s}` is not an RFC 3339 time: {e}"))
 }
 
 fn kind_names() -> clap::builder::PossibleValuesParser {
@@ -44,6 +51,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         threads: a.threads,
         force: a.force,
         progress: true,
+        default_ts_us: a.default_time,
         ..IngestOptions::default()
     };
     let report = ingest(&a.lake, &a.inputs, &opts)?;

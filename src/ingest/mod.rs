@@ -45,6 +45,8 @@ pub struct IngestOptions {
     pub progress: bool,
     /// Rows per batch.
     pub batch_rows: usize,
+    /// Time of records that carry none (pasted traceroute text), UTC microseconds.
+    pub default_ts_us: Option<i64>,
 }
 
 impl Default for IngestOptions {
@@ -56,6 +58,7 @@ impl Default for IngestOptions {
             force: false,
             progress: false,
             batch_rows: lightsout_formats::format::DEFAULT_BATCH_ROWS,
+            default_ts_us: None,
         }
     }
 }
@@ -342,7 +345,7 @@ fn ingest_file(lake: &Lake, mut r: FileReport, opts: &IngestOptions) -> FileRepo
         },
     };
     r.format = Some(format.name());
-    let ctx = FileContext { file_id: file_id.clone(), collector, batch_rows: opts.batch_rows };
+    let ctx = FileContext { file_id: file_id.clone(), collector, batch_rows: opts.batch_rows, default_ts_us: opts.default_ts_us };
     let progress_seen = AtomicU64::new(0);
     let progress = |o: u64| progress_seen.store(o, Ordering::Relaxed);
     let mut sink = LakeSink::new(lake, &file_id, format.name()).with_progress(&progress);

@@ -10,13 +10,8 @@ pub fn formats() -> &'static [&'static dyn Format] {
     // Binary magic first (MRT, then warts, which MRT's header check never accepts: a warts
     // header reads as MRT type 0); then JSON whose keys name the writer (scamper's JSON before
     // Atlas, as both use "type": "ping"); text last, as its sniffer is the loosest.
-    static ALL: &[&dyn Format] = &[
-        &crate::mrt::Mrt,
-        &crate::warts::Warts,
-        &crate::scamper_json::ScamperJson,
-        &crate::atlas::Atlas,
-        &crate::tracetext::TraceText,
-    ];
+    static ALL: &[&dyn Format] =
+        &[&crate::mrt::Mrt, &crate::warts::Warts, &crate::scamper_json::ScamperJson, &crate::atlas::Atlas, &crate::tracetext::TraceText];
     ALL
 }
 

@@ -12,9 +12,7 @@ use proptest::prelude::*;
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/traceroute")
-        .join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/traceroute").join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
@@ -24,32 +22,17 @@ fn run(format: &dyn Format, data: &[u8]) -> (MemorySink, ReadStats) {
     let mut sink = MemorySink::default();
     let mut ctx = FileContext::new("0123456789abcdef", "prop");
     ctx.batch_rows = 7;
-    let stats = format
-        .read(&mut input, &ctx, &mut sink)
-        .expect("readers only fail when the sink does");
+    let stats = format.read(&mut input, &ctx, &mut sink).expect("readers only fail when the sink does");
     assert_eq!(input.offset(), data.len() as u64, "every byte is read");
-    assert_eq!(
-        sink.rejects.len() as u64,
-        stats.records_rejected + stats.records_partial,
-        "rejects are counted"
-    );
+    assert_eq!(sink.rejects.len() as u64, stats.records_rejected + stats.records_partial, "rejects are counted");
     let rows = sink.rows(Table::Traceroutes) + sink.rows(Table::Pings);
-    assert_eq!(
-        rows as u64, stats.records_ok,
-        "one traceroute or ping row per record read"
-    );
+    assert_eq!(rows as u64, stats.records_ok, "one traceroute or ping row per record read");
     for r in &sink.rejects {
         assert!(r.offset <= data.len() as u64);
-        assert!(
-            r.end_offset
-                .is_none_or(|e| e >= r.offset && e <= data.len() as u64),
-            "{r:?}"
-        );
+        assert!(r.end_offset.is_none_or(|e| e >= r.offset && e <= data.len() as u64), "{r:?}");
     }
     // Every hop row joins a trace of the file.
-    let ids: std::collections::HashSet<String> = string_col(&sink, Table::Traceroutes, "trace_id")
-        .into_iter()
-        .collect();
+    let ids: std::collections::HashSet<String> = string_col(&sink, Table::Traceroutes, "trace_id").into_iter().collect();
     for id in string_col(&sink, Table::TracerouteHops, "trace_id") {
         assert!(ids.contains(&id));
     }
@@ -82,8 +65,7 @@ fn warts_headers(data: &[u8]) -> Vec<usize> {
     let mut out = Vec::new();
     while at + 8 <= data.len() {
         out.push(at);
-        at += 8 + u32::from_be_bytes([data[at + 4], data[at + 5], data[at + 6], data[at + 7]])
-            as usize;
+        at += 8 + u32::from_be_bytes([data[at + 4], data[at + 5], data[at + 6], data[at + 7]]) as usize;
     }
     out
 }

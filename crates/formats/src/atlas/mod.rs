@@ -36,9 +36,7 @@ pub fn looks_like_atlas(head: &[u8]) -> bool {
     if !matches!(first, b'{' | b'[') || head.contains(&0) {
         return false;
     }
-    contains(head, b"\"prb_id\"")
-        || (contains(head, b"\"msm_id\"")
-            && (contains(head, b"\"fw\"") || contains(head, b"\"results\"")))
+    contains(head, b"\"prb_id\"") || (contains(head, b"\"msm_id\"") && (contains(head, b"\"fw\"") || contains(head, b"\"results\"")))
 }
 
 impl Format for Atlas {
@@ -54,12 +52,7 @@ impl Format for Atlas {
     fn sniff(&self, head: &[u8]) -> bool {
         looks_like_atlas(head)
     }
-    fn read(
-        &self,
-        input: &mut Input<'_>,
-        ctx: &FileContext,
-        sink: &mut dyn Sink,
-    ) -> Result<ReadStats, FormatError> {
+    fn read(&self, input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -> Result<ReadStats, FormatError> {
         read_atlas(input, ctx, sink)
     }
 }
@@ -82,29 +75,15 @@ mod tests {
     fn every_framing_gives_the_same_rows() {
         let lines = format!("{RESULT}\n{RESULT}\n");
         let array = format!("[{RESULT},\n {RESULT}]");
-        let pretty = serde_json::to_string_pretty(
-            &serde_json::from_str::<serde_json::Value>(&array).unwrap(),
-        )
-        .unwrap();
-        let wrapped = format!(
-            "{{\"meta_data\": {{\"msm_id\": 2}}, \"results\": [{RESULT}, {RESULT}], \"probes\": []}}"
-        );
+        let pretty = serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(&array).unwrap()).unwrap();
+        let wrapped = format!("{{\"meta_data\": {{\"msm_id\": 2}}, \"results\": [{RESULT}, {RESULT}], \"probes\": []}}");
         let concatenated = format!("{RESULT}{RESULT}");
         assert_eq!(framing(lines.as_bytes()), Framing::Lines);
         assert_eq!(framing(pretty.as_bytes()), Framing::Structural);
         let mut hops = Vec::new();
         for text in [&lines, &array, &pretty, &wrapped, &concatenated] {
             let (sink, stats) = read(text);
-            assert_eq!(
-                (
-                    stats.records_ok,
-                    stats.records_rejected,
-                    stats.records_skipped
-                ),
-                (2, 0, 0),
-                "{text}: {:?}",
-                sink.rejects
-            );
+            assert_eq!((stats.records_ok, stats.records_rejected, stats.records_skipped), (2, 0, 0), "{text}: {:?}", sink.rejects);
             hops.push(sink.concat(Table::TracerouteHops));
         }
         assert!(hops.windows(2).all(|w| w[0] == w[1]));
@@ -131,15 +110,9 @@ mod tests {
     #[test]
     fn sniffing() {
         assert!(looks_like_atlas(RESULT.as_bytes()));
-        assert!(looks_like_atlas(
-            b"{\"filter\": {\"msm_id\": 1}, \"results\": []}"
-        ));
-        assert!(!looks_like_atlas(
-            b"{\"type\":\"trace\",\"version\":\"0.1\"}"
-        ));
+        assert!(looks_like_atlas(b"{\"filter\": {\"msm_id\": 1}, \"results\": []}"));
+        assert!(!looks_like_atlas(b"{\"type\":\"trace\",\"version\":\"0.1\"}"));
         assert!(!looks_like_atlas(b"traceroute to x (1.2.3.4), 30 hops max"));
-        assert!(!looks_like_atlas(
-            b"{\"ts\": 1, \"uid\": \"x\", \"msm_id\": 3}"
-        ));
+        assert!(!looks_like_atlas(b"{\"ts\": 1, \"uid\": \"x\", \"msm_id\": 3}"));
     }
 }

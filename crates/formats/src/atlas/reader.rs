@@ -73,10 +73,7 @@ fn complete_object(line: &[u8]) -> bool {
 pub fn framing(head: &[u8]) -> Framing {
     let whole = head.len() < SNIFF_BYTES;
     let head = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head);
-    let start = head
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(head.len());
+    let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
     let head = &head[start..];
     if !head.starts_with(b"{") {
         return Framing::Structural;
@@ -114,13 +111,7 @@ impl Reader<'_> {
     }
 
     /// One result object.
-    fn result(
-        &mut self,
-        o: &Obj,
-        offset: u64,
-        line: u64,
-        excerpt: &[u8],
-    ) -> Result<(), FormatError> {
+    fn result(&mut self, o: &Obj, offset: u64, line: u64, excerpt: &[u8]) -> Result<(), FormatError> {
         let reject = |why: String| Reject::text(offset, line, why, excerpt);
         match result::kind(o) {
             Err(e) => self.out.reject(reject(e)),
@@ -147,13 +138,7 @@ impl Reader<'_> {
     }
 
     /// One element of an array of results.
-    fn element(
-        &mut self,
-        v: &Value,
-        offset: u64,
-        line: u64,
-        excerpt: &[u8],
-    ) -> Result<(), FormatError> {
+    fn element(&mut self, v: &Value, offset: u64, line: u64, excerpt: &[u8]) -> Result<(), FormatError> {
         match v {
             Value::Object(o) => self.result(o, offset, line, excerpt),
             other => {
@@ -164,13 +149,7 @@ impl Reader<'_> {
     }
 
     /// One JSON value of a line: a result, an array of results or a wrapper.
-    fn value(
-        &mut self,
-        v: Value,
-        offset: u64,
-        line: u64,
-        excerpt: &[u8],
-    ) -> Result<(), FormatError> {
+    fn value(&mut self, v: Value, offset: u64, line: u64, excerpt: &[u8]) -> Result<(), FormatError> {
         match v {
             Value::Object(o) if is_wrapper(&o) => {
                 if let Some(Value::Array(results)) = o.get("results") {
@@ -196,11 +175,7 @@ impl Reader<'_> {
             let at = input.offset();
             match lines.next_line(input) {
                 Ok(None) => return Ok(()),
-                Ok(Some(Line::Text {
-                    offset,
-                    number,
-                    bytes,
-                })) => {
+                Ok(Some(Line::Text { offset, number, bytes })) => {
                     if is_blank(bytes) {
                         continue;
                     }
@@ -212,22 +187,11 @@ impl Reader<'_> {
                             self.base = (0, 1);
                         }
                         Ok(v) => self.value(v, offset, number, text_excerpt(bytes))?,
-                        Err(e) => self.out.reject(Reject::text(
-                            offset,
-                            number,
-                            format!("not JSON: {e}"),
-                            bytes,
-                        ))?,
+                        Err(e) => self.out.reject(Reject::text(offset, number, format!("not JSON: {e}"), bytes))?,
                     }
                 }
-                Ok(Some(Line::TooLong {
-                    offset,
-                    number,
-                    len,
-                    head,
-                })) => {
-                    let why =
-                        format!("line of {len} bytes is longer than the {MAX_VALUE}-byte cap");
+                Ok(Some(Line::TooLong { offset, number, len, head })) => {
+                    let why = format!("line of {len} bytes is longer than the {MAX_VALUE}-byte cap");
                     self.out.reject(Reject::text(offset, number, why, head))?;
                 }
                 Err(e) => return self.out.broke_off(at, &e),
@@ -239,23 +203,12 @@ impl Reader<'_> {
     }
 
     /// Damage that cannot be skipped in structural framing: the rest of the stream.
-    fn damage(
-        &mut self,
-        sc: &mut Scanner<'_, '_>,
-        from: u64,
-        line: u64,
-        why: &str,
-        excerpt: &[u8],
-    ) -> Result<bool, FormatError> {
+    fn damage(&mut self, sc: &mut Scanner<'_, '_>, from: u64, line: u64, why: &str, excerpt: &[u8]) -> Result<bool, FormatError> {
         let input = sc.input();
         let drained = input.drain();
         let end = self.base.0 + input.offset();
-        let reason = format!(
-            "{why}; rest of the stream ({} bytes) skipped",
-            end.saturating_sub(from)
-        );
-        self.out
-            .reject(Reject::text(from, line, reason.clone(), excerpt).with_end(end))?;
+        let reason = format!("{why}; rest of the stream ({} bytes) skipped", end.saturating_sub(from));
+        self.out.reject(Reject::text(from, line, reason.clone(), excerpt).with_end(end))?;
         self.out.stats.stopped = Some(reason);
         if let Err(e) = drained {
             self.out.broke_off(end, &e)?;
@@ -281,9 +234,7 @@ impl Reader<'_> {
                 Some(b'{') => self.object(&mut sc, &mut buf)?,
                 Some(_) => match sc.capture(&mut buf) {
                     Ok(Capture::Complete) => {
-                        let why =
-                            "not an Atlas result: a JSON value that is not an object or array"
-                                .to_string();
+                        let why = "not an Atlas result: a JSON value that is not an object or array".to_string();
                         self.out.reject(Reject::text(at, line, why, &buf))?;
                         true
                     }
@@ -302,10 +253,7 @@ impl Reader<'_> {
     }
 
     /// Skips white space and peeks, turning I/O errors into a broken-off stream.
-    fn next_byte(
-        &mut self,
-        sc: &mut Scanner<'_, '_>,
-    ) -> Result<Result<Option<u8>, ()>, FormatError> {
+    fn next_byte(&mut self, sc: &mut Scanner<'_, '_>) -> Result<Result<Option<u8>, ()>, FormatError> {
         let r = sc.skip_ws().and_then(|()| sc.peek());
         match r {
             Ok(b) => Ok(Ok(b)),
@@ -331,13 +279,7 @@ impl Reader<'_> {
             let (at, line) = self.pos(sc);
             match next {
                 None => {
-                    return self.damage(
-                        sc,
-                        start,
-                        start_line,
-                        "the stream ends inside an array of results",
-                        b"[",
-                    );
+                    return self.damage(sc, start, start_line, "the stream ends inside an array of results", b"[");
                 }
                 Some(b']') if first => {
                     let _ = sc.bump();
@@ -349,17 +291,11 @@ impl Reader<'_> {
             match sc.capture(buf) {
                 Ok(Capture::Complete) => match serde_json::from_slice::<Value>(buf) {
                     Ok(v) => self.element(&v, at, line, text_excerpt(buf))?,
-                    Err(e) => {
-                        self.out
-                            .reject(Reject::text(at, line, format!("not JSON: {e}"), buf))?
-                    }
+                    Err(e) => self.out.reject(Reject::text(at, line, format!("not JSON: {e}"), buf))?,
                 },
                 Ok(Capture::TooLong { len }) => {
-                    let why =
-                        format!("result of {len} bytes is longer than the {MAX_VALUE}-byte cap");
-                    self.out.reject(
-                        Reject::text(at, line, why, buf).with_end(self.base.0 + sc.offset()),
-                    )?;
+                    let why = format!("result of {len} bytes is longer than the {MAX_VALUE}-byte cap");
+                    self.out.reject(Reject::text(at, line, why, buf).with_end(self.base.0 + sc.offset()))?;
                 }
                 Ok(Capture::Truncated) => {
                     let excerpt = buf.clone();
@@ -439,13 +375,7 @@ impl Reader<'_> {
             };
             if next != Some(b':') {
                 let (at, line) = self.pos(sc);
-                return self.damage(
-                    sc,
-                    at,
-                    line,
-                    &format!("expected ':' after key {key:?}"),
-                    &excerpt,
-                );
+                return self.damage(sc, at, line, &format!("expected ':' after key {key:?}"), &excerpt);
             }
             let _ = sc.bump();
             let Ok(next) = self.next_byte(sc)? else {
@@ -482,13 +412,7 @@ impl Reader<'_> {
                         map.clear();
                     }
                     Ok(Capture::Truncated) => {
-                        return self.damage(
-                            sc,
-                            at,
-                            line,
-                            "the stream ends inside a value",
-                            &excerpt,
-                        );
+                        return self.damage(sc, at, line, "the stream ends inside a value", &excerpt);
                     }
                     Ok(Capture::Invalid(why)) => {
                         return self.damage(sc, at, line, &format!("not JSON: {why}"), &excerpt);
@@ -520,12 +444,9 @@ impl Reader<'_> {
         let excerpt = text_excerpt(&excerpt).to_vec();
         if too_long {
             let why = format!("result of {size} bytes is longer than the {MAX_VALUE}-byte cap");
-            self.out.reject(
-                Reject::text(start, start_line, why, &excerpt).with_end(self.base.0 + sc.offset()),
-            )?;
+            self.out.reject(Reject::text(start, start_line, why, &excerpt).with_end(self.base.0 + sc.offset()))?;
         } else if let Some(why) = bad {
-            self.out
-                .reject(Reject::text(start, start_line, why, &excerpt))?;
+            self.out.reject(Reject::text(start, start_line, why, &excerpt))?;
         } else {
             self.result(&map, start, start_line, &excerpt)?;
         }
@@ -545,9 +466,7 @@ fn kind_of(v: &Value) -> &'static str {
 }
 
 fn looks_like_result(o: &Obj) -> bool {
-    ["type", "prb_id", "fw", "result", "timestamp"]
-        .iter()
-        .any(|k| field(o, k).is_some())
+    ["type", "prb_id", "fw", "result", "timestamp"].iter().any(|k| field(o, k).is_some())
 }
 
 /// An array or a wrapper: a value that holds several results.
@@ -565,23 +484,12 @@ fn is_wrapper(o: &Obj) -> bool {
 }
 
 /// Reads RIPE Atlas traceroute and ping results (from the start of the stream).
-pub fn read_atlas(
-    input: &mut Input<'_>,
-    ctx: &FileContext,
-    sink: &mut dyn Sink,
-) -> Result<ReadStats, FormatError> {
-    let mut r = Reader {
-        out: TraceOut::new(ctx, sink, "atlas"),
-        problems: Vec::new(),
-        base: (0, 1),
-    };
+pub fn read_atlas(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -> Result<ReadStats, FormatError> {
+    let mut r = Reader { out: TraceOut::new(ctx, sink, "atlas"), problems: Vec::new(), base: (0, 1) };
     // The framing is chosen from the first SNIFF_BYTES, read here (the input's own buffer may
     // be smaller) and put back in front of the rest of the stream.
     let mut head = Vec::with_capacity(SNIFF_BYTES);
-    if let Err(e) = (&mut *input)
-        .take(SNIFF_BYTES as u64)
-        .read_to_end(&mut head)
-    {
+    if let Err(e) = (&mut *input).take(SNIFF_BYTES as u64).read_to_end(&mut head) {
         let at = input.offset();
         r.out.broke_off(at, &e)?;
         return r.out.finish();

@@ -9,12 +9,8 @@
 //! hop 255 (Atlas's last try towards the destination after a run of silent hops), IPv4 and
 //! IPv6, ICMP/UDP/TCP. Unknown fields are ignored, so newer firmware is read as well.
 
-use crate::traceroute::json::{
-    Obj, addr_field, array_field, f64_field, field, first_key, narrow, str_field, u64_field,
-};
-use crate::traceroute::{
-    Hop, IcmpError, Ping, Trace, af_of, infer_stop_reason, rows::reached, ts_from_secs_f64,
-};
+use crate::traceroute::json::{Obj, addr_field, array_field, f64_field, field, first_key, narrow, str_field, u64_field};
+use crate::traceroute::{Hop, IcmpError, Ping, Trace, af_of, infer_stop_reason, rows::reached, ts_from_secs_f64};
 use serde_json::Value;
 use std::net::IpAddr;
 
@@ -38,10 +34,7 @@ pub fn kind(o: &Obj) -> Result<Kind, String> {
         Some(t) => return Err(format!("type: unknown result type {t:?}")),
         None => {}
     }
-    if !["prb_id", "msm_id", "fw"]
-        .iter()
-        .any(|k| field(o, k).is_some())
-    {
+    if !["prb_id", "msm_id", "fw"].iter().any(|k| field(o, k).is_some()) {
         return Err("not a RIPE Atlas result: no type, prb_id, msm_id or fw".into());
     }
     // Results written before "type" existed (firmware 4400 and older).
@@ -52,11 +45,7 @@ pub fn kind(o: &Obj) -> Result<Kind, String> {
     if hops || str_field(o, "msm_name")? == Some("Traceroute") {
         return Ok(Kind::Traceroute);
     }
-    if ["sent", "rcvd", "avg"]
-        .iter()
-        .any(|k| field(o, k).is_some())
-        || str_field(o, "msm_name")? == Some("Ping")
-    {
+    if ["sent", "rcvd", "avg"].iter().any(|k| field(o, k).is_some()) || str_field(o, "msm_name")? == Some("Ping") {
         return Ok(Kind::Ping);
     }
     Err("cannot tell the result type: no type, no hops, no ping counters".into())
@@ -89,19 +78,13 @@ fn proto_name(s: &str) -> Option<&'static str> {
 
 fn common(o: &Obj) -> Result<Common, String> {
     let ts = match field(o, "timestamp") {
-        Some(_) => f64_field(o, "timestamp")?
-            .and_then(ts_from_secs_f64)
-            .ok_or("timestamp: out of range")?,
+        Some(_) => f64_field(o, "timestamp")?.and_then(ts_from_secs_f64).ok_or("timestamp: out of range")?,
         None => return Err("timestamp missing".into()),
     };
     let dst_key = first_key(o, &["dst_addr", "addr", "address"]).unwrap_or("dst_addr");
     let dst = addr_field(o, dst_key)?;
-    let src = addr_field(
-        o,
-        first_key(o, &["src_addr", "srcaddr"]).unwrap_or("src_addr"),
-    )?;
-    let dst_name = str_field(o, first_key(o, &["dst_name", "name"]).unwrap_or("dst_name"))?
-        .map(str::to_string);
+    let src = addr_field(o, first_key(o, &["src_addr", "srcaddr"]).unwrap_or("src_addr"))?;
+    let dst_name = str_field(o, first_key(o, &["dst_name", "name"]).unwrap_or("dst_name"))?.map(str::to_string);
     let mode = str_field(o, "mode")?;
     let af = match first_key(o, &["af", "pf"]) {
         Some(k) => match narrow::<u8>(u64_field(o, k)?, k)? {
@@ -111,40 +94,24 @@ fn common(o: &Obj) -> Result<Common, String> {
         },
         None => None,
     };
-    let af = af
-        .or(dst.map(af_of))
-        .or(src.map(af_of))
-        .or(mode.and_then(|m| {
-            if m.ends_with('6') {
-                Some(6)
-            } else if m.ends_with('4') {
-                Some(4)
-            } else {
-                None
-            }
-        }));
+    let af = af.or(dst.map(af_of)).or(src.map(af_of)).or(mode.and_then(|m| {
+        if m.ends_with('6') {
+            Some(6)
+        } else if m.ends_with('4') {
+            Some(4)
+        } else {
+            None
+        }
+    }));
     let proto = match first_key(o, &["proto", "protocol"]) {
         Some(k) => str_field(o, k)?.and_then(proto_name),
         None => mode.and_then(proto_name),
     };
-    Ok(Common {
-        ts,
-        msm_id: u64_field(o, "msm_id")?,
-        probe_id: u64_field(o, "prb_id")?,
-        src,
-        dst,
-        dst_name,
-        af,
-        proto,
-    })
+    Ok(Common { ts, msm_id: u64_field(o, "msm_id")?, probe_id: u64_field(o, "prb_id")?, src, dst, dst_name, af, proto })
 }
 
 fn reply(r: &Obj, ttl: u8, ts: i64, at: &str, problems: &mut Vec<String>) -> Option<Hop> {
-    let mut h = Hop {
-        ts_us: ts,
-        ttl,
-        ..Default::default()
-    };
+    let mut h = Hop { ts_us: ts, ttl, ..Default::default() };
     if field(r, "x").is_some() {
         h.timeout = true;
         return Some(h);
@@ -234,10 +201,7 @@ pub fn traceroute(o: &Obj, offset: u64, problems: &mut Vec<String>) -> Result<Tr
             }
         }
         Some(v) => {
-            return Err(format!(
-                "result: expected the list of hops, got {}",
-                v.to_string().chars().take(40).collect::<String>()
-            ));
+            return Err(format!("result: expected the list of hops, got {}", v.to_string().chars().take(40).collect::<String>()));
         }
         None => {
             if t.error.is_none() {
@@ -283,12 +247,7 @@ fn hop_entry(e: &Obj, i: usize, ts: i64, t: &mut Trace, problems: &mut Vec<Strin
     let mut any = false;
     if let Some(err) = field(e, "error") {
         let text = err.as_str().map_or_else(|| err.to_string(), str::to_string);
-        t.hops.push(Hop {
-            ts_us: ts,
-            ttl,
-            error: Some(text),
-            ..Default::default()
-        });
+        t.hops.push(Hop { ts_us: ts, ttl, error: Some(text), ..Default::default() });
         any = true;
     }
     match field(e, "result") {
@@ -335,12 +294,9 @@ pub fn ping(o: &Obj, offset: u64) -> Result<Ping, String> {
                 };
                 if field(r, "error").is_some() {
                     p.errors += 1;
-                } else if let Some(rtt) =
-                    f64_field(r, "rtt").map_err(|e| format!("result[{i}].{e}"))?
-                {
+                } else if let Some(rtt) = f64_field(r, "rtt").map_err(|e| format!("result[{i}].{e}"))? {
                     p.replies += 1;
-                    let dup = field(r, "dup")
-                        .is_some_and(|d| d.as_bool().unwrap_or(true) && d.as_u64() != Some(0));
+                    let dup = field(r, "dup").is_some_and(|d| d.as_bool().unwrap_or(true) && d.as_u64() != Some(0));
                     if !dup {
                         p.dst_replies += 1;
                         p.rtts_ms.push(rtt);
@@ -356,11 +312,7 @@ pub fn ping(o: &Obj, offset: u64) -> Result<Ping, String> {
             let dup: u32 = narrow(u64_field(o, "dup")?, "dup")?.unwrap_or(0);
             p.dst_replies = rcvd;
             p.replies = rcvd.saturating_add(dup);
-            let (min, avg, max) = (
-                f64_field(o, "min")?,
-                f64_field(o, "avg")?,
-                f64_field(o, "max")?,
-            );
+            let (min, avg, max) = (f64_field(o, "min")?, f64_field(o, "avg")?, f64_field(o, "max")?);
             if let (Some(min), Some(avg), Some(max)) = (min, avg, max)
                 && min >= 0.0
             {

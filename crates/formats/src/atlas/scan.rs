@@ -80,19 +80,10 @@ impl<'i, 'b> Scanner<'i, 'b> {
                 self.input.consume(3);
                 continue;
             }
-            let n = buf
-                .iter()
-                .position(|b| !b.is_ascii_whitespace())
-                .unwrap_or(buf.len());
+            let n = buf.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(buf.len());
             self.line += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
             self.input.consume(n);
-            if n == 0
-                || self
-                    .input
-                    .fill_buf()?
-                    .first()
-                    .is_some_and(|b| !b.is_ascii_whitespace())
-            {
+            if n == 0 || self.input.fill_buf()?.first().is_some_and(|b| !b.is_ascii_whitespace()) {
                 return Ok(());
             }
         }
@@ -130,10 +121,7 @@ impl<'i, 'b> Scanner<'i, 'b> {
             b'{' | b'[' | b'"' => false,
             b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => true,
             b => {
-                return Ok(Capture::Invalid(format!(
-                    "byte {:?} cannot start a JSON value",
-                    char::from(b)
-                )));
+                return Ok(Capture::Invalid(format!("byte {:?} cannot start a JSON value", char::from(b))));
             }
         };
         // Closing brackets expected, innermost last.
@@ -146,11 +134,7 @@ impl<'i, 'b> Scanner<'i, 'b> {
         loop {
             let buf = self.input.fill_buf()?;
             if buf.is_empty() {
-                return Ok(if scalar && total > 0 && !too_long {
-                    Capture::Complete
-                } else {
-                    Capture::Truncated
-                });
+                return Ok(if scalar && total > 0 && !too_long { Capture::Complete } else { Capture::Truncated });
             }
             let mut end: Option<usize> = None;
             for (i, &b) in buf.iter().enumerate() {
@@ -184,9 +168,7 @@ impl<'i, 'b> Scanner<'i, 'b> {
                         stack.push(if b == b'{' { b'}' } else { b']' });
                         started = true;
                         if stack.len() > MAX_DEPTH {
-                            return Ok(Capture::Invalid(format!(
-                                "nested deeper than {MAX_DEPTH} levels"
-                            )));
+                            return Ok(Capture::Invalid(format!("nested deeper than {MAX_DEPTH} levels")));
                         }
                     }
                     b'}' | b']' => {
@@ -218,11 +200,7 @@ impl<'i, 'b> Scanner<'i, 'b> {
             }
             self.input.consume(n);
             if end.is_some() {
-                return Ok(if too_long {
-                    Capture::TooLong { len: total }
-                } else {
-                    Capture::Complete
-                });
+                return Ok(if too_long { Capture::TooLong { len: total } } else { Capture::Complete });
             }
         }
     }
@@ -259,20 +237,10 @@ mod tests {
 
     #[test]
     fn values_end_where_json_says() {
-        let data =
-            b"{\"a\": \"}]\\\"\", \"b\": [1, {\"c\": 2}]}\n\n [3,4] , \"s\\\"x\" ,-12.5e3 ,true";
+        let data = b"{\"a\": \"}]\\\"\", \"b\": [1, {\"c\": 2}]}\n\n [3,4] , \"s\\\"x\" ,-12.5e3 ,true";
         let v = values(data, 1000);
         let texts: Vec<_> = v.iter().map(|x| x.3.as_str()).collect();
-        assert_eq!(
-            texts,
-            vec![
-                "{\"a\": \"}]\\\"\", \"b\": [1, {\"c\": 2}]}",
-                "[3,4]",
-                "\"s\\\"x\"",
-                "-12.5e3",
-                "true"
-            ]
-        );
+        assert_eq!(texts, vec!["{\"a\": \"}]\\\"\", \"b\": [1, {\"c\": 2}]}", "[3,4]", "\"s\\\"x\"", "-12.5e3", "true"]);
         assert_eq!(v[1].1, 3, "line of the second value");
         assert_eq!(v[1].0, 36);
         for x in &v {

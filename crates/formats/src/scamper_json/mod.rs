@@ -25,28 +25,13 @@ pub const MAX_LINE: usize = 64 << 20;
 pub struct ScamperJson;
 
 /// Object types scamper writes that carry no traceroute or ping rows.
-const SKIPPED_TYPES: &[&str] = &[
-    "cycle-start",
-    "cycle-stop",
-    "cycle-def",
-    "list",
-    "dealias",
-    "neighbourdisc",
-    "tbit",
-    "sting",
-    "sniff",
-    "host",
-    "http",
-    "udpprobe",
-];
+const SKIPPED_TYPES: &[&str] =
+    &["cycle-start", "cycle-stop", "cycle-def", "list", "dealias", "neighbourdisc", "tbit", "sting", "sniff", "host", "http", "udpprobe"];
 
 /// Whether `head` starts with a scamper JSON line: an object whose `type` is a scamper object
 /// type and that has none of RIPE Atlas's keys.
 pub fn looks_like_scamper_json(head: &[u8]) -> bool {
-    let start = head
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(head.len());
+    let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
     let head = &head[start..];
     if !head.starts_with(b"{") {
         return false;
@@ -58,12 +43,8 @@ pub fn looks_like_scamper_json(head: &[u8]) -> bool {
     if let Ok(Value::Object(o)) = serde_json::from_slice::<Value>(line) {
         let ty = o.get("type").and_then(Value::as_str).unwrap_or("");
         let scamper = matches!(ty, "trace" | "ping" | "tracelb") || SKIPPED_TYPES.contains(&ty);
-        let atlas = ["fw", "prb_id", "msm_id"]
-            .iter()
-            .any(|k| o.contains_key(*k));
-        let marker = ["version", "list_name", "start_time", "stop_time", "method"]
-            .iter()
-            .any(|k| o.contains_key(*k));
+        let atlas = ["fw", "prb_id", "msm_id"].iter().any(|k| o.contains_key(*k));
+        let marker = ["version", "list_name", "start_time", "stop_time", "method"].iter().any(|k| o.contains_key(*k));
         return scamper && marker && !atlas;
     }
     // A first line longer than the head: judge by its opening.
@@ -73,12 +54,7 @@ pub fn looks_like_scamper_json(head: &[u8]) -> bool {
         && !text.contains("\"fw\"")
 }
 
-fn record(
-    out: &mut TraceOut<'_>,
-    offset: u64,
-    number: u64,
-    bytes: &[u8],
-) -> Result<(), FormatError> {
+fn record(out: &mut TraceOut<'_>, offset: u64, number: u64, bytes: &[u8]) -> Result<(), FormatError> {
     let reject = |why: String| Reject::text(offset, number, why, bytes);
     let o = match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(o)) => o,
@@ -114,38 +90,20 @@ fn record(
 }
 
 /// Reads scamper JSON lines.
-pub fn read_scamper_json(
-    input: &mut Input<'_>,
-    ctx: &FileContext,
-    sink: &mut dyn Sink,
-) -> Result<ReadStats, FormatError> {
+pub fn read_scamper_json(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -> Result<ReadStats, FormatError> {
     let mut out = TraceOut::new(ctx, sink, "scamper_json");
     let mut lines = LineReader::new(MAX_LINE);
     loop {
         let at = input.offset();
         match lines.next_line(input) {
             Ok(None) => break,
-            Ok(Some(Line::Text {
-                offset,
-                number,
-                bytes,
-            })) => {
+            Ok(Some(Line::Text { offset, number, bytes })) => {
                 if !is_blank(bytes) {
                     record(&mut out, offset, number, bytes)?;
                 }
             }
-            Ok(Some(Line::TooLong {
-                offset,
-                number,
-                len,
-                head,
-            })) => {
-                out.reject(Reject::text(
-                    offset,
-                    number,
-                    format!("line of {len} bytes is longer than {MAX_LINE}"),
-                    head,
-                ))?;
+            Ok(Some(Line::TooLong { offset, number, len, head })) => {
+                out.reject(Reject::text(offset, number, format!("line of {len} bytes is longer than {MAX_LINE}"), head))?;
             }
             Err(e) => {
                 out.broke_off(at, &e)?;
@@ -173,12 +131,7 @@ impl Format for ScamperJson {
     fn sniff(&self, head: &[u8]) -> bool {
         looks_like_scamper_json(head)
     }
-    fn read(
-        &self,
-        input: &mut Input<'_>,
-        ctx: &FileContext,
-        sink: &mut dyn Sink,
-    ) -> Result<ReadStats, FormatError> {
+    fn read(&self, input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -> Result<ReadStats, FormatError> {
         read_scamper_json(input, ctx, sink)
     }
 }
@@ -198,45 +151,25 @@ mod tests {
         let mut input = Input::from_bytes(text.as_bytes());
         let mut sink = MemorySink::default();
         let stats = read_scamper_json(&mut input, &FileContext::new("f", "c"), &mut sink).unwrap();
-        assert_eq!(
-            (
-                stats.records_ok,
-                stats.records_rejected,
-                stats.records_skipped,
-                stats.records_partial
-            ),
-            (2, 4, 1, 1)
-        );
+        assert_eq!((stats.records_ok, stats.records_rejected, stats.records_skipped, stats.records_partial), (2, 4, 1, 1));
         assert_eq!(sink.rows(Table::TracerouteHops), 1);
-        let reasons: Vec<_> = sink
-            .rejects
-            .iter()
-            .map(|r| (r.line, r.reason.clone()))
-            .collect();
-        assert!(
-            reasons[0]
-                .1
-                .starts_with("partial: hops[1]: addr: \"nope\" is not an IP address"),
-            "{reasons:?}"
-        );
+        let reasons: Vec<_> = sink.rejects.iter().map(|r| (r.line, r.reason.clone())).collect();
+        assert!(reasons[0].1.starts_with("partial: hops[1]: addr: \"nope\" is not an IP address"), "{reasons:?}");
         assert_eq!(reasons[1], (Some(4), "tracelb not supported".into()));
         assert!(reasons[2].1.starts_with("not JSON"));
         let pings = sink.concat(Table::Pings);
         use arrow_array::cast::AsArray;
-        let d = pings
-            .column_by_name("dst_replies")
-            .unwrap()
-            .as_primitive::<arrow_array::types::UInt32Type>();
+        let d = pings.column_by_name("dst_replies").unwrap().as_primitive::<arrow_array::types::UInt32Type>();
         assert_eq!(d.value(0), 0, "a router's unreachable is not a reply");
     }
 
     #[test]
     fn sniffing_tells_scamper_from_atlas() {
         assert!(looks_like_scamper_json(TRACE.as_bytes()));
-        assert!(looks_like_scamper_json(b"{\"type\":\"cycle-start\", \"list_name\":\"default\", \"id\":0, \"hostname\":\"vm\", \"start_time\":1}\n"));
-        assert!(!looks_like_scamper_json(
-            b"{\"type\":\"ping\",\"fw\":5020,\"prb_id\":1,\"msm_id\":2}\n"
+        assert!(looks_like_scamper_json(
+            b"{\"type\":\"cycle-start\", \"list_name\":\"default\", \"id\":0, \"hostname\":\"vm\", \"start_time\":1}\n"
         ));
+        assert!(!looks_like_scamper_json(b"{\"type\":\"ping\",\"fw\":5020,\"prb_id\":1,\"msm_id\":2}\n"));
         assert!(!looks_like_scamper_json(b"{\"ts\":1.0,\"uid\":\"C1\"}\n"));
         assert!(!looks_like_scamper_json(b"traceroute to x"));
     }

@@ -46,10 +46,7 @@ pub fn u64_field(o: &Obj, key: &str) -> Result<Option<u64>, String> {
     if let Some(n) = v.as_str().and_then(|s| s.trim().parse::<u64>().ok()) {
         return Ok(Some(n));
     }
-    Err(format!(
-        "{key}: expected an unsigned integer, got {}",
-        shown(v)
-    ))
+    Err(format!("{key}: expected an unsigned integer, got {}", shown(v)))
 }
 
 /// A number field (integer or float).
@@ -71,9 +68,7 @@ pub fn str_field<'a>(o: &'a Obj, key: &str) -> Result<Option<&'a str>, String> {
     let Some(v) = field(o, key) else {
         return Ok(None);
     };
-    v.as_str()
-        .map(Some)
-        .ok_or_else(|| format!("{key}: expected a string, got {}", shown(v)))
+    v.as_str().map(Some).ok_or_else(|| format!("{key}: expected a string, got {}", shown(v)))
 }
 
 /// An address field; an empty string counts as absent (Atlas writes `"from": ""` when the
@@ -82,9 +77,7 @@ pub fn addr_field(o: &Obj, key: &str) -> Result<Option<IpAddr>, String> {
     match str_field(o, key)? {
         None => Ok(None),
         Some(s) if s.trim().is_empty() => Ok(None),
-        Some(s) => super::parse_addr(s)
-            .map(Some)
-            .ok_or_else(|| format!("{key}: {s:?} is not an IP address")),
+        Some(s) => super::parse_addr(s).map(Some).ok_or_else(|| format!("{key}: {s:?} is not an IP address")),
     }
 }
 
@@ -93,9 +86,7 @@ pub fn array_field<'a>(o: &'a Obj, key: &str) -> Result<Option<&'a Vec<Value>>, 
     let Some(v) = field(o, key) else {
         return Ok(None);
     };
-    v.as_array()
-        .map(Some)
-        .ok_or_else(|| format!("{key}: expected an array, got {}", shown(v)))
+    v.as_array().map(Some).ok_or_else(|| format!("{key}: expected an array, got {}", shown(v)))
 }
 
 /// The first of several field names that is present (old and new firmware spellings).
@@ -109,17 +100,10 @@ pub fn sec_usec_field(o: &Obj, key: &str) -> Result<Option<i64>, String> {
         return Ok(None);
     };
     let Some(t) = v.as_object() else {
-        return Err(format!(
-            "{key}: expected {{\"sec\", \"usec\"}}, got {}",
-            shown(v)
-        ));
+        return Err(format!("{key}: expected {{\"sec\", \"usec\"}}, got {}", shown(v)));
     };
-    let sec = u64_field(t, "sec")
-        .map_err(|e| format!("{key}.{e}"))?
-        .unwrap_or(0);
-    let usec = u64_field(t, "usec")
-        .map_err(|e| format!("{key}.{e}"))?
-        .unwrap_or(0);
+    let sec = u64_field(t, "sec").map_err(|e| format!("{key}.{e}"))?.unwrap_or(0);
+    let usec = u64_field(t, "usec").map_err(|e| format!("{key}.{e}"))?.unwrap_or(0);
     let sec = i64::try_from(sec).map_err(|_| format!("{key}.sec: out of range"))?;
     let usec = i64::try_from(usec).map_err(|_| format!("{key}.usec: out of range"))?;
     Ok(Some(super::ts_from_sec_usec(sec, usec)))
@@ -127,8 +111,7 @@ pub fn sec_usec_field(o: &Obj, key: &str) -> Result<Option<i64>, String> {
 
 /// Narrows an integer to a smaller type, naming the field when it does not fit.
 pub fn narrow<T: TryFrom<u64>>(v: Option<u64>, key: &str) -> Result<Option<T>, String> {
-    v.map(|n| T::try_from(n).map_err(|_| format!("{key}: {n} out of range")))
-        .transpose()
+    v.map(|n| T::try_from(n).map_err(|_| format!("{key}: {n} out of range"))).transpose()
 }
 
 #[cfg(test)]
@@ -142,11 +125,7 @@ mod tests {
         let o = v.as_object().unwrap();
         assert_eq!(u64_field(o, "a"), Ok(Some(5)));
         assert_eq!(u64_field(o, "b"), Ok(Some(7)));
-        assert!(
-            u64_field(o, "c")
-                .unwrap_err()
-                .starts_with("c: expected an unsigned integer")
-        );
+        assert!(u64_field(o, "c").unwrap_err().starts_with("c: expected an unsigned integer"));
         assert!(u64_field(o, "d").is_err());
         assert_eq!(u64_field(o, "e"), Ok(None));
         assert_eq!(f64_field(o, "d"), Ok(Some(1.5)));
@@ -154,10 +133,7 @@ mod tests {
         assert_eq!(addr_field(o, "g").unwrap().unwrap().to_string(), "10.0.0.1");
         assert!(addr_field(o, "c").is_err());
         assert_eq!(sec_usec_field(o, "t"), Ok(Some(2_000_003)));
-        assert_eq!(
-            narrow::<u8>(Some(300), "ttl"),
-            Err("ttl: 300 out of range".into())
-        );
+        assert_eq!(narrow::<u8>(Some(300), "ttl"), Err("ttl: 300 out of range".into()));
         assert_eq!(first_key(o, &["zz", "b", "a"]), Some("b"));
     }
 }

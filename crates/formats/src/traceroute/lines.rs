@@ -12,18 +12,9 @@ use std::io::{self, BufRead};
 #[derive(Debug)]
 pub enum Line<'a> {
     /// A line of at most the cap (without its `\n` or `\r\n`).
-    Text {
-        offset: u64,
-        number: u64,
-        bytes: &'a [u8],
-    },
+    Text { offset: u64, number: u64, bytes: &'a [u8] },
     /// A line longer than the cap: its length and its first bytes.
-    TooLong {
-        offset: u64,
-        number: u64,
-        len: u64,
-        head: &'a [u8],
-    },
+    TooLong { offset: u64, number: u64, len: u64, head: &'a [u8] },
 }
 
 /// Reads lines of at most `cap` bytes.
@@ -38,11 +29,7 @@ const HEAD: usize = 256;
 
 impl LineReader {
     pub fn new(cap: usize) -> Self {
-        LineReader {
-            cap,
-            buf: Vec::new(),
-            number: 0,
-        }
+        LineReader { cap, buf: Vec::new(), number: 0 }
     }
 
     /// The number of the line returned last.
@@ -101,18 +88,9 @@ impl LineReader {
             }
         }
         Ok(Some(if too_long {
-            Line::TooLong {
-                offset,
-                number: self.number,
-                len,
-                head: &self.buf,
-            }
+            Line::TooLong { offset, number: self.number, len, head: &self.buf }
         } else {
-            Line::Text {
-                offset,
-                number: self.number,
-                bytes: &self.buf,
-            }
+            Line::Text { offset, number: self.number, bytes: &self.buf }
         }))
     }
 }
@@ -132,22 +110,8 @@ mod tests {
         let mut out = Vec::new();
         while let Some(l) = r.next_line(&mut input).unwrap() {
             out.push(match l {
-                Line::Text {
-                    offset,
-                    number,
-                    bytes,
-                } => (
-                    offset,
-                    number,
-                    String::from_utf8_lossy(bytes).into_owned(),
-                    false,
-                ),
-                Line::TooLong {
-                    offset,
-                    number,
-                    len,
-                    ..
-                } => (offset, number, format!("{len}"), true),
+                Line::Text { offset, number, bytes } => (offset, number, String::from_utf8_lossy(bytes).into_owned(), false),
+                Line::TooLong { offset, number, len, .. } => (offset, number, format!("{len}"), true),
             });
         }
         out

@@ -322,11 +322,7 @@ pub fn infer_stop_reason(
         return Some(StopReason::Completed);
     }
     let Some(last) = trace.hops.iter().map(|h| h.ttl).max() else {
-        return if trace.error.is_some() {
-            Some(StopReason::Error)
-        } else {
-            None
-        };
+        return if trace.error.is_some() { Some(StopReason::Error) } else { None };
     };
     let at_last = || trace.hops.iter().filter(move |h| h.ttl == last);
     if at_last().any(|h| h.icmp_error.is_some() && !h.timeout) {
@@ -342,11 +338,7 @@ pub fn infer_stop_reason(
     if max_hops.is_some_and(|m| u16::from(last) >= m) {
         return Some(StopReason::HopLimit);
     }
-    if assume_hoplimit {
-        Some(StopReason::HopLimit)
-    } else {
-        None
-    }
+    if assume_hoplimit { Some(StopReason::HopLimit) } else { None }
 }
 
 /// The canonical form of an address: IPv4-mapped IPv6 (`::ffff:192.0.2.1`) becomes IPv4, so
@@ -365,10 +357,7 @@ pub fn canonical(addr: IpAddr) -> IpAddr {
 /// suffix (`fe80::1%eth0`, the zone is dropped) and surrounding brackets.
 pub fn parse_addr(s: &str) -> Option<IpAddr> {
     let s = s.trim();
-    let s = s
-        .strip_prefix('[')
-        .and_then(|x| x.strip_suffix(']'))
-        .unwrap_or(s);
+    let s = s.strip_prefix('[').and_then(|x| x.strip_suffix(']')).unwrap_or(s);
     let s = match s.find('%') {
         Some(i) if s.contains(':') => &s[..i],
         _ => s,
@@ -401,57 +390,25 @@ mod tests {
 
     #[test]
     fn mapped_addresses_become_ipv4() {
-        assert_eq!(
-            parse_addr("::ffff:132.227.123.8"),
-            parse_addr("132.227.123.8")
-        );
-        assert_eq!(
-            parse_addr("2001:DB8::1").unwrap().to_string(),
-            "2001:db8::1"
-        );
+        assert_eq!(parse_addr("::ffff:132.227.123.8"), parse_addr("132.227.123.8"));
+        assert_eq!(parse_addr("2001:DB8::1").unwrap().to_string(), "2001:db8::1");
         assert_eq!(parse_addr("fe80::1%eth0").unwrap().to_string(), "fe80::1");
-        assert_eq!(
-            parse_addr("[2001:db8::1]").unwrap().to_string(),
-            "2001:db8::1"
-        );
+        assert_eq!(parse_addr("[2001:db8::1]").unwrap().to_string(), "2001:db8::1");
         assert_eq!(parse_addr("Internal"), None);
         assert_eq!(parse_addr("(192.0.2.1)"), None);
     }
 
     #[test]
     fn icmp_vocabulary_agrees_across_spellings() {
-        assert_eq!(
-            IcmpError::from_icmp(false, 3, 0),
-            IcmpError::from_atlas_letter("N")
-        );
-        assert_eq!(
-            IcmpError::from_icmp(false, 3, 1),
-            IcmpError::from_annotation("!H")
-        );
-        assert_eq!(
-            IcmpError::from_icmp(false, 3, 13),
-            IcmpError::from_annotation("!X")
-        );
-        assert_eq!(
-            IcmpError::from_icmp(true, 1, 1),
-            IcmpError::from_atlas_letter("A")
-        );
-        assert_eq!(
-            IcmpError::from_icmp(true, 1, 4),
-            IcmpError::from_atlas_letter("p")
-        );
+        assert_eq!(IcmpError::from_icmp(false, 3, 0), IcmpError::from_atlas_letter("N"));
+        assert_eq!(IcmpError::from_icmp(false, 3, 1), IcmpError::from_annotation("!H"));
+        assert_eq!(IcmpError::from_icmp(false, 3, 13), IcmpError::from_annotation("!X"));
+        assert_eq!(IcmpError::from_icmp(true, 1, 1), IcmpError::from_atlas_letter("A"));
+        assert_eq!(IcmpError::from_icmp(true, 1, 4), IcmpError::from_atlas_letter("p"));
         assert_eq!(IcmpError::from_icmp(false, 11, 0), None);
         assert_eq!(IcmpError::from_icmp(true, 3, 0), None);
-        assert_eq!(
-            IcmpError::from_annotation("!<500>")
-                .map(IcmpError::name)
-                .as_deref(),
-            Some("unreach-500")
-        );
-        assert_eq!(
-            IcmpError::from_annotation("!F-1500"),
-            Some(IcmpError::FragNeeded)
-        );
+        assert_eq!(IcmpError::from_annotation("!<500>").map(IcmpError::name).as_deref(), Some("unreach-500"));
+        assert_eq!(IcmpError::from_annotation("!F-1500"), Some(IcmpError::FragNeeded));
         assert_eq!(IcmpError::from_annotation("!"), None);
         assert_eq!(IcmpError::from_annotation("ms"), None);
     }

@@ -13,8 +13,7 @@ use super::{Hop, Ping, Trace};
 use crate::format::{EXCERPT_BYTES, FileContext, FormatError, ReadStats, Reject, Sink};
 use crate::table::Table;
 use arrow_array::builder::{
-    BooleanBuilder, Float64Builder, StringBuilder, TimestampMicrosecondBuilder, UInt8Builder,
-    UInt16Builder, UInt32Builder, UInt64Builder,
+    BooleanBuilder, Float64Builder, StringBuilder, TimestampMicrosecondBuilder, UInt8Builder, UInt16Builder, UInt32Builder, UInt64Builder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use std::fmt::Write;
@@ -386,11 +385,7 @@ impl<'s> TraceOut<'s> {
         c.dst_name.append_option(p.dst_name.as_deref());
         c.af.append_option(p.af);
         c.proto.append_option(p.proto);
-        let dst_replies = if p.sent > 0 {
-            p.dst_replies.min(p.sent)
-        } else {
-            p.dst_replies
-        };
+        let dst_replies = if p.sent > 0 { p.dst_replies.min(p.sent) } else { p.dst_replies };
         c.sent.append_value(p.sent);
         c.replies.append_value(p.replies);
         c.dst_replies.append_value(dst_replies);
@@ -401,12 +396,7 @@ impl<'s> TraceOut<'s> {
         } else {
             c.loss.append_null();
         }
-        let finite: Vec<f64> = p
-            .rtts_ms
-            .iter()
-            .copied()
-            .filter(|r| r.is_finite())
-            .collect();
+        let finite: Vec<f64> = p.rtts_ms.iter().copied().filter(|r| r.is_finite()).collect();
         if !finite.is_empty() {
             let min = finite.iter().copied().fold(f64::INFINITY, f64::min);
             let max = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -515,8 +505,7 @@ impl<'s> TraceOut<'s> {
 }
 
 fn emit(sink: &mut dyn Sink, table: Table, cols: Vec<ArrayRef>) -> Result<(), FormatError> {
-    let batch = RecordBatch::try_new(table.schema(), cols)
-        .map_err(|source| FormatError::Arrow { table, source })?;
+    let batch = RecordBatch::try_new(table.schema(), cols).map_err(|source| FormatError::Arrow { table, source })?;
     sink.batch(table, batch)?;
     Ok(())
 }
@@ -535,12 +524,7 @@ mod tests {
     use arrow_array::types::UInt16Type;
 
     fn hop(ttl: u8, addr: &str, rtt: f64) -> Hop {
-        Hop {
-            ttl,
-            addr: parse_addr(addr),
-            rtt_ms: Some(rtt),
-            ..Default::default()
-        }
+        Hop { ttl, addr: parse_addr(addr), rtt_ms: Some(rtt), ..Default::default() }
     }
 
     #[test]
@@ -556,11 +540,7 @@ mod tests {
             hop_count: 3,
             hops: vec![
                 hop(1, "10.0.0.1", 1.0),
-                Hop {
-                    ttl: 2,
-                    timeout: true,
-                    ..Default::default()
-                },
+                Hop { ttl: 2, timeout: true, ..Default::default() },
                 hop(3, "192.0.2.9", 3.0),
                 hop(3, "192.0.2.9", 4.0),
             ],
@@ -574,28 +554,14 @@ mod tests {
         let stats = out.finish().unwrap();
         assert_eq!(stats.records_ok, 2);
         let b = sink.concat(Table::Traceroutes);
-        assert_eq!(
-            b.column_by_name("reached")
-                .unwrap()
-                .as_boolean()
-                .values()
-                .iter()
-                .collect::<Vec<_>>(),
-            vec![true, false]
-        );
+        assert_eq!(b.column_by_name("reached").unwrap().as_boolean().values().iter().collect::<Vec<_>>(), vec![true, false]);
         let ids = b.column_by_name("trace_id").unwrap().as_string::<i32>();
         assert_eq!(ids.value(1), "00112233445566778:1");
-        let last = b
-            .column_by_name("last_responsive_addr")
-            .unwrap()
-            .as_string::<i32>();
+        let last = b.column_by_name("last_responsive_addr").unwrap().as_string::<i32>();
         assert_eq!(last.value(1), "10.9.9.9");
         let h = sink.concat(Table::TracerouteHops);
         assert_eq!(h.num_rows(), 7);
-        let probe = h
-            .column_by_name("probe")
-            .unwrap()
-            .as_primitive::<UInt16Type>();
+        let probe = h.column_by_name("probe").unwrap().as_primitive::<UInt16Type>();
         assert_eq!(probe.values().to_vec(), vec![0, 0, 0, 1, 0, 0, 0]);
     }
 
@@ -604,21 +570,11 @@ mod tests {
         let ctx = FileContext::new("0", "t");
         let mut sink = MemorySink::default();
         let mut out = TraceOut::new(&ctx, &mut sink, "test");
-        let p = Ping {
-            sent: 4,
-            replies: 4,
-            dst_replies: 1,
-            errors: 3,
-            rtts_ms: vec![2.0],
-            ..Default::default()
-        };
+        let p = Ping { sent: 4, replies: 4, dst_replies: 1, errors: 3, rtts_ms: vec![2.0], ..Default::default() };
         out.ping(&p).unwrap();
         out.finish().unwrap();
         let b = sink.concat(Table::Pings);
-        let loss = b
-            .column_by_name("loss")
-            .unwrap()
-            .as_primitive::<arrow_array::types::Float64Type>();
+        let loss = b.column_by_name("loss").unwrap().as_primitive::<arrow_array::types::Float64Type>();
         assert_eq!(loss.value(0), 0.75);
     }
 }

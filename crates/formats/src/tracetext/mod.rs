@@ -63,12 +63,7 @@ impl Format for TraceText {
     fn sniff(&self, head: &[u8]) -> bool {
         looks_like_tracetext(head)
     }
-    fn read(
-        &self,
-        input: &mut Input<'_>,
-        ctx: &FileContext,
-        sink: &mut dyn Sink,
-    ) -> Result<ReadStats, FormatError> {
+    fn read(&self, input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -> Result<ReadStats, FormatError> {
         read_tracetext(input, ctx, sink)
     }
 }
@@ -96,9 +91,7 @@ mod tests {
 
     fn arrow_cast_string(a: &arrow_array::ArrayRef) -> Vec<Option<String>> {
         let s = a.as_string::<i32>();
-        (0..s.len())
-            .map(|i| (!s.is_null(i)).then(|| s.value(i).to_string()))
-            .collect()
+        (0..s.len()).map(|i| (!s.is_null(i)).then(|| s.value(i).to_string())).collect()
     }
 
     const LINUX: &str = "traceroute to 192.0.2.9 (192.0.2.9), 30 hops max, 60 byte packets
@@ -110,21 +103,11 @@ mod tests {
     #[test]
     fn header_trace_reaches_its_destination() {
         let (sink, stats) = read(LINUX);
-        assert_eq!(
-            (
-                stats.records_ok,
-                stats.records_rejected,
-                stats.records_skipped
-            ),
-            (1, 0, 0)
-        );
+        assert_eq!((stats.records_ok, stats.records_rejected, stats.records_skipped), (1, 0, 0));
         assert_eq!(sink.rows(Table::TracerouteHops), 9);
         let b = sink.concat(Table::Traceroutes);
         assert!(b.column_by_name("reached").unwrap().as_boolean().value(0));
-        assert_eq!(
-            col(&sink, Table::Traceroutes, "stop_reason"),
-            vec![Some("COMPLETED".into())]
-        );
+        assert_eq!(col(&sink, Table::Traceroutes, "stop_reason"), vec![Some("COMPLETED".into())]);
         assert_eq!(stats.ts_min, Some(1_700_000_000_000_000));
     }
 
@@ -141,47 +124,20 @@ traceroute to 198.18.1.1 (198.18.1.1), 30 hops max, 60 byte packets
  1  10.1.1.1  1.0 ms
 ";
         let (sink, stats) = read(text);
-        assert_eq!(
-            (
-                stats.records_ok,
-                stats.records_rejected,
-                stats.records_skipped
-            ),
-            (3, 1, 1),
-            "{:?}",
-            sink.rejects
-        );
+        assert_eq!((stats.records_ok, stats.records_rejected, stats.records_skipped), (3, 1, 1), "{:?}", sink.rejects);
         assert_eq!(sink.rejects[0].line, Some(1));
-        assert_eq!(
-            col(&sink, Table::Traceroutes, "stop_reason"),
-            vec![Some("UNREACH".into()), None, None]
-        );
-        assert_eq!(
-            col(&sink, Table::Traceroutes, "dst_addr"),
-            vec![Some("198.18.1.1".into()), None, None]
-        );
-        assert_eq!(
-            col(&sink, Table::TracerouteHops, "icmp_error")[3],
-            Some("net-unreach".into())
-        );
-        assert_eq!(
-            col(&sink, Table::Traceroutes, "trace_id")[2],
-            Some("feedfacefeedface:2".into())
-        );
+        assert_eq!(col(&sink, Table::Traceroutes, "stop_reason"), vec![Some("UNREACH".into()), None, None]);
+        assert_eq!(col(&sink, Table::Traceroutes, "dst_addr"), vec![Some("198.18.1.1".into()), None, None]);
+        assert_eq!(col(&sink, Table::TracerouteHops, "icmp_error")[3], Some("net-unreach".into()));
+        assert_eq!(col(&sink, Table::Traceroutes, "trace_id")[2], Some("feedfacefeedface:2".into()));
     }
 
     #[test]
     fn sniffing_needs_traceroute_shapes() {
         assert!(looks_like_tracetext(LINUX.as_bytes()));
-        assert!(looks_like_tracetext(
-            b" 1?: [LOCALHOST]   pmtu 1500\n 1:  gw  1.0ms\n"
-        ));
-        assert!(looks_like_tracetext(
-            b" 1  dsldevice (192.168.1.254)  11.415 ms\n 2  * * *\n"
-        ));
-        assert!(!looks_like_tracetext(
-            b"#separator \\x09\n#fields\tts\tuid\n"
-        ));
+        assert!(looks_like_tracetext(b" 1?: [LOCALHOST]   pmtu 1500\n 1:  gw  1.0ms\n"));
+        assert!(looks_like_tracetext(b" 1  dsldevice (192.168.1.254)  11.415 ms\n 2  * * *\n"));
+        assert!(!looks_like_tracetext(b"#separator \\x09\n#fields\tts\tuid\n"));
         assert!(!looks_like_tracetext(b"{\"fw\": 5020}\n"));
         assert!(!looks_like_tracetext(b"1 2 3\n4 5 6\n"));
         assert!(!looks_like_tracetext(b""));

@@ -86,16 +86,10 @@ pub fn classify(line: &str) -> LineKind {
         return LineKind::ToolMessage;
     }
     if first == "Resume:" {
-        return LineKind::TracepathTrailer {
-            too_many_hops: false,
-            done: true,
-        };
+        return LineKind::TracepathTrailer { too_many_hops: false, done: true };
     }
     if first == "Too" && tokens.get(1) == Some(&"many") {
-        return LineKind::TracepathTrailer {
-            too_many_hops: true,
-            done: false,
-        };
+        return LineKind::TracepathTrailer { too_many_hops: true, done: false };
     }
     // tracepath: "1:", "1?:", "10:".
     if let Some(num) = first.strip_suffix(':') {
@@ -108,21 +102,11 @@ pub fn classify(line: &str) -> LineKind {
         {
             let rest = &tokens[1..];
             if rest.first() == Some(&"[LOCALHOST]") {
-                return LineKind::TracepathHop {
-                    ttl,
-                    local: true,
-                    probes: Vec::new(),
-                    problems: Vec::new(),
-                };
+                return LineKind::TracepathHop { ttl, local: true, probes: Vec::new(), problems: Vec::new() };
             }
             let _ = guess;
             let (probes, problems) = tracepath_probes(rest);
-            return LineKind::TracepathHop {
-                ttl,
-                local: false,
-                probes,
-                problems,
-            };
+            return LineKind::TracepathHop { ttl, local: false, probes, problems };
         }
     }
     if let Ok(ttl) = first.parse::<u16>() {
@@ -133,11 +117,7 @@ pub fn classify(line: &str) -> LineKind {
         if probes.is_empty() {
             return LineKind::Other;
         }
-        return LineKind::Hop {
-            ttl,
-            probes,
-            problems,
-        };
+        return LineKind::Hop { ttl, probes, problems };
     }
     if line.starts_with([' ', '\t']) {
         let (probes, problems) = hop_probes(&tokens);
@@ -149,10 +129,7 @@ pub fn classify(line: &str) -> LineKind {
 }
 
 fn header(tool: &str, tokens: &[&str]) -> Header {
-    let mut h = Header {
-        v6_tool: tool.ends_with('6'),
-        ..Default::default()
-    };
+    let mut h = Header { v6_tool: tool.ends_with('6'), ..Default::default() };
     if let Some(name) = tokens.get(2) {
         let name = name.trim_end_matches(',');
         if let Some(a) = parse_addr(name) {
@@ -167,9 +144,7 @@ fn header(tool: &str, tokens: &[&str]) -> Header {
                 h.dst_addr = Some(a);
             }
         } else if t == "from" {
-            h.src_addr = tokens
-                .get(i + 1)
-                .and_then(|s| parse_addr(s.trim_end_matches(',')));
+            h.src_addr = tokens.get(i + 1).and_then(|s| parse_addr(s.trim_end_matches(',')));
         } else if t == "hops" && tokens.get(i + 1).is_some_and(|m| m.starts_with("max")) {
             h.max_hops = tokens.get(i - 1).and_then(|n| n.parse().ok());
         }
@@ -216,13 +191,7 @@ fn start_responder(tok: &str, pending_asn: &mut Option<Option<u32>>) -> Responde
 }
 
 fn reply(r: &Responder, rtt: f64) -> Probe {
-    Probe {
-        addr: r.addr,
-        name: r.name.clone(),
-        asn: r.asn,
-        rtt_ms: Some(rtt),
-        ..Default::default()
-    }
+    Probe { addr: r.addr, name: r.name.clone(), asn: r.asn, rtt_ms: Some(rtt), ..Default::default() }
 }
 
 /// Reads the tokens of a `traceroute` hop line after its TTL.
@@ -235,10 +204,7 @@ fn hop_probes(tokens: &[&str]) -> (Vec<Probe>, Vec<String>) {
     while i < tokens.len() {
         let t = tokens[i];
         if t == "*" {
-            probes.push(Probe {
-                timeout: true,
-                ..Default::default()
-            });
+            probes.push(Probe { timeout: true, ..Default::default() });
         } else if let Some(a) = t.strip_prefix('!').map(|_| t) {
             match probes.last_mut() {
                 Some(p) if !p.timeout => {
@@ -253,10 +219,7 @@ fn hop_probes(tokens: &[&str]) -> (Vec<Probe>, Vec<String>) {
                 Some(r) if !r.answered && r.asn.is_none() => r.asn = asn,
                 _ => pending_asn = Some(asn),
             }
-        } else if let Some(inner) = t
-            .strip_prefix('(')
-            .and_then(|x| x.strip_suffix(')').or(Some(x)))
-        {
+        } else if let Some(inner) = t.strip_prefix('(').and_then(|x| x.strip_suffix(')').or(Some(x))) {
             let inner = inner.trim_end_matches([')', ',']);
             match cur.as_mut() {
                 Some(r) if !r.answered => {
@@ -298,13 +261,8 @@ fn hop_probes(tokens: &[&str]) -> (Vec<Probe>, Vec<String>) {
             if let Some(r) = &cur
                 && !r.answered
             {
-                problems.push(format!(
-                    "responder {} without replies",
-                    r.name
-                        .clone()
-                        .or(r.addr.map(|a| a.to_string()))
-                        .unwrap_or_default()
-                ));
+                problems
+                    .push(format!("responder {} without replies", r.name.clone().or(r.addr.map(|a| a.to_string())).unwrap_or_default()));
             }
             cur = Some(start_responder(t, &mut pending_asn));
         }
@@ -313,13 +271,7 @@ fn hop_probes(tokens: &[&str]) -> (Vec<Probe>, Vec<String>) {
     if let Some(r) = &cur
         && !r.answered
     {
-        problems.push(format!(
-            "responder {} without replies",
-            r.name
-                .clone()
-                .or(r.addr.map(|a| a.to_string()))
-                .unwrap_or_default()
-        ));
+        problems.push(format!("responder {} without replies", r.name.clone().or(r.addr.map(|a| a.to_string())).unwrap_or_default()));
     }
     (probes, problems)
 }
@@ -328,13 +280,7 @@ fn hop_probes(tokens: &[&str]) -> (Vec<Probe>, Vec<String>) {
 fn tracepath_probes(tokens: &[&str]) -> (Vec<Probe>, Vec<String>) {
     let mut problems = Vec::new();
     if tokens.first() == Some(&"no") && tokens.get(1) == Some(&"reply") {
-        return (
-            vec![Probe {
-                timeout: true,
-                ..Default::default()
-            }],
-            problems,
-        );
+        return (vec![Probe { timeout: true, ..Default::default() }], problems);
     }
     let Some(host) = tokens.first() else {
         return (Vec::new(), vec!["empty tracepath hop".into()]);
@@ -379,28 +325,18 @@ mod tests {
 
     fn hop(line: &str) -> (u16, Vec<Probe>, Vec<String>) {
         match classify(line) {
-            LineKind::Hop {
-                ttl,
-                probes,
-                problems,
-            } => (ttl, probes, problems),
+            LineKind::Hop { ttl, probes, problems } => (ttl, probes, problems),
             other => panic!("{line:?} gave {other:?}"),
         }
     }
 
     fn addrs(p: &[Probe]) -> Vec<String> {
-        p.iter()
-            .map(|p| p.addr.map(|a| a.to_string()).unwrap_or("*".into()))
-            .collect()
+        p.iter().map(|p| p.addr.map(|a| a.to_string()).unwrap_or("*".into())).collect()
     }
 
     #[test]
     fn headers_of_every_flavour() {
-        let LineKind::Header(h) =
-            classify("traceroute to www.cnn.com (151.101.197.67), 30 hops max, 60 byte packets")
-        else {
-            panic!()
-        };
+        let LineKind::Header(h) = classify("traceroute to www.cnn.com (151.101.197.67), 30 hops max, 60 byte packets") else { panic!() };
         assert_eq!(h.dst_addr.unwrap().to_string(), "151.101.197.67");
         assert_eq!(h.dst_name.as_deref(), Some("www.cnn.com"));
         assert_eq!(h.max_hops, Some(30));
@@ -410,28 +346,18 @@ mod tests {
             panic!()
         };
         assert!(h.v6_tool);
-        assert_eq!(
-            h.src_addr.unwrap().to_string(),
-            "2600:1700:bab0:d40:250:56ff:fe26:c5b4"
-        );
+        assert_eq!(h.src_addr.unwrap().to_string(), "2600:1700:bab0:d40:250:56ff:fe26:c5b4");
         assert_eq!(h.max_hops, Some(64));
-        let LineKind::Header(h) = classify(
-            "traceroute to http://google.es  (173.207.22.152), 30 hops max, 60 byte packets",
-        ) else {
+        let LineKind::Header(h) = classify("traceroute to http://google.es  (173.207.22.152), 30 hops max, 60 byte packets") else {
             panic!()
         };
         assert_eq!(h.dst_addr.unwrap().to_string(), "173.207.22.152");
-        assert_eq!(
-            classify("traceroute: Warning: cnn.com has multiple addresses; using 151.101.129.67"),
-            LineKind::ToolMessage
-        );
+        assert_eq!(classify("traceroute: Warning: cnn.com has multiple addresses; using 151.101.129.67"), LineKind::ToolMessage);
     }
 
     #[test]
     fn hop_lines_with_names_numbers_asns_and_annotations() {
-        let (ttl, p, problems) = hop(
-            " 1  131.240.100.12 (131.240.100.12) [AS1739]  0.676 ms !P 0.763 ms ! 0.910 ms !<500>",
-        );
+        let (ttl, p, problems) = hop(" 1  131.240.100.12 (131.240.100.12) [AS1739]  0.676 ms !P 0.763 ms ! 0.910 ms !<500>");
         assert_eq!(ttl, 1);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(p.len(), 3);
@@ -441,13 +367,9 @@ mod tests {
         assert_eq!(p[2].icmp_error, Some(IcmpError::Code(500)));
         assert_eq!(p[0].name, None);
 
-        let (_, p, problems) =
-            hop(" 4  192.171.61.61  23.072 ms 206.248.155.109  17.073 ms 192.171.63.17  23.308 ms");
+        let (_, p, problems) = hop(" 4  192.171.61.61  23.072 ms 206.248.155.109  17.073 ms 192.171.63.17  23.308 ms");
         assert!(problems.is_empty());
-        assert_eq!(
-            addrs(&p),
-            vec!["192.171.61.61", "206.248.155.109", "192.171.63.17"]
-        );
+        assert_eq!(addrs(&p), vec!["192.171.61.61", "206.248.155.109", "192.171.63.17"]);
 
         let (_, p, _) = hop(" 8  * 108.170.243.1 (108.170.243.1)  29.376 ms *");
         assert_eq!(addrs(&p), vec!["*", "108.170.243.1", "*"]);
@@ -459,14 +381,8 @@ mod tests {
         let (_, p, _) = hop(
             "12  http://as15169-10g-sk1.sthix.net  (192.121.80.47) [*]  10.010 ms 72.14.196.42 (72.14.196.42) [AS15169]  9.182 ms  44.983 ms",
         );
-        assert_eq!(
-            addrs(&p),
-            vec!["192.121.80.47", "72.14.196.42", "72.14.196.42"]
-        );
-        assert_eq!(
-            p[0].name.as_deref(),
-            Some("http://as15169-10g-sk1.sthix.net")
-        );
+        assert_eq!(addrs(&p), vec!["192.121.80.47", "72.14.196.42", "72.14.196.42"]);
+        assert_eq!(p[0].name.as_deref(), Some("http://as15169-10g-sk1.sthix.net"));
         assert_eq!(p[0].asn, None);
         assert_eq!(p[2].asn, Some(15169));
 
@@ -484,51 +400,22 @@ mod tests {
 
     #[test]
     fn continuation_and_tracepath_lines() {
-        let LineKind::Continuation { probes, .. } =
-            classify("    12.255.10.224 (12.255.10.224)  24.011 ms  25.322 ms")
-        else {
-            panic!()
-        };
+        let LineKind::Continuation { probes, .. } = classify("    12.255.10.224 (12.255.10.224)  24.011 ms  25.322 ms") else { panic!() };
         assert_eq!(probes.len(), 2);
-        let LineKind::TracepathHop { ttl, local, .. } =
-            classify(" 1?: [LOCALHOST]                      pmtu 1500")
-        else {
-            panic!()
-        };
+        let LineKind::TracepathHop { ttl, local, .. } = classify(" 1?: [LOCALHOST]                      pmtu 1500") else { panic!() };
         assert!(local && ttl == 1);
-        let LineKind::TracepathHop {
-            probes, problems, ..
-        } = classify(" 2:  dust.inr.ac.ru        asymm  1   0.390ms pmtu 1480")
-        else {
+        let LineKind::TracepathHop { probes, problems, .. } = classify(" 2:  dust.inr.ac.ru        asymm  1   0.390ms pmtu 1480") else {
             panic!()
         };
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(probes[0].name.as_deref(), Some("dust.inr.ac.ru"));
         assert_eq!(probes[0].rtt_ms, Some(0.390));
-        let LineKind::TracepathHop { probes, .. } =
-            classify(" 2:  3ffe:2400:0:109::2               463.514ms reached")
-        else {
-            panic!()
-        };
+        let LineKind::TracepathHop { probes, .. } = classify(" 2:  3ffe:2400:0:109::2               463.514ms reached") else { panic!() };
         assert!(probes[0].reached);
-        let LineKind::TracepathHop { probes, .. } = classify("10:  no reply") else {
-            panic!()
-        };
+        let LineKind::TracepathHop { probes, .. } = classify("10:  no reply") else { panic!() };
         assert!(probes[0].timeout);
-        assert_eq!(
-            classify("     Resume: pmtu 1480 hops 2 back 2"),
-            LineKind::TracepathTrailer {
-                too_many_hops: false,
-                done: true
-            }
-        );
-        assert_eq!(
-            classify("     Too many hops: pmtu 1500"),
-            LineKind::TracepathTrailer {
-                too_many_hops: true,
-                done: false
-            }
-        );
+        assert_eq!(classify("     Resume: pmtu 1480 hops 2 back 2"), LineKind::TracepathTrailer { too_many_hops: false, done: true });
+        assert_eq!(classify("     Too many hops: pmtu 1500"), LineKind::TracepathTrailer { too_many_hops: true, done: false });
         assert_eq!(classify("$ traceroute 8.8.8.8"), LineKind::Other);
         assert_eq!(classify("   "), LineKind::Blank);
         assert_eq!(classify("12345 foo"), LineKind::Other);

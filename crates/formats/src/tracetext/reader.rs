@@ -61,8 +61,7 @@ impl Building {
             self.problems.push(format!("line {line}: {p}"));
         }
         let Ok(ttl8) = u8::try_from(ttl) else {
-            self.problems
-                .push(format!("line {line}: TTL {ttl} out of range"));
+            self.problems.push(format!("line {line}: TTL {ttl} out of range"));
             return;
         };
         self.last_ttl = ttl;
@@ -72,10 +71,7 @@ impl Building {
                 if let (Some(a), Some(h)) = (p.addr, self.header.as_mut()) {
                     h.dst_addr.get_or_insert(a);
                 } else if let Some(a) = p.addr {
-                    self.header = Some(Header {
-                        dst_addr: Some(a),
-                        ..Default::default()
-                    });
+                    self.header = Some(Header { dst_addr: Some(a), ..Default::default() });
                 }
             }
             self.hops.push(Hop {
@@ -140,8 +136,7 @@ impl Reader<'_> {
         let (trace, problems, offset, line, bytes) = b.into_trace(self.ts);
         self.out.trace(&trace)?;
         if !problems.is_empty() {
-            self.out
-                .partial(Reject::text(offset, line, "", &bytes), &problems)?;
+            self.out.partial(Reject::text(offset, line, "", &bytes), &problems)?;
         }
         Ok(())
     }
@@ -157,11 +152,7 @@ impl Reader<'_> {
                 b.header = Some(h);
                 self.cur = Some(b);
             }
-            LineKind::Hop {
-                ttl,
-                probes,
-                problems,
-            } => {
+            LineKind::Hop { ttl, probes, problems } => {
                 let continues = matches!(&self.cur, Some(b) if b.style == Style::Traceroute && ttl > b.last_ttl);
                 if !continues {
                     // A hop line that does not follow the previous TTL starts a trace of its
@@ -178,21 +169,10 @@ impl Reader<'_> {
                     let ttl = b.last_ttl;
                     b.add(ttl, probes, problems, ts, number);
                 }
-                _ => self.stray(
-                    offset,
-                    number,
-                    bytes,
-                    "continuation line without a hop line before it",
-                )?,
+                _ => self.stray(offset, number, bytes, "continuation line without a hop line before it")?,
             },
-            LineKind::TracepathHop {
-                ttl,
-                local,
-                probes,
-                problems,
-            } => {
-                let continues =
-                    matches!(&self.cur, Some(b) if b.style == Style::Tracepath) && !local;
+            LineKind::TracepathHop { ttl, local, probes, problems } => {
+                let continues = matches!(&self.cur, Some(b) if b.style == Style::Tracepath) && !local;
                 if !continues {
                     self.flush()?;
                     self.cur = Some(Building::new(Style::Tracepath, offset, number, bytes));
@@ -203,22 +183,14 @@ impl Reader<'_> {
                     b.add(ttl, probes, problems, ts, number);
                 }
             }
-            LineKind::TracepathTrailer {
-                too_many_hops,
-                done,
-            } => match self.cur.as_mut() {
+            LineKind::TracepathTrailer { too_many_hops, done } => match self.cur.as_mut() {
                 Some(b) if b.style == Style::Tracepath => {
                     b.too_many_hops |= too_many_hops;
                     if done {
                         self.flush()?;
                     }
                 }
-                _ => self.stray(
-                    offset,
-                    number,
-                    bytes,
-                    "tracepath summary without a tracepath before it",
-                )?,
+                _ => self.stray(offset, number, bytes, "tracepath summary without a tracepath before it")?,
             },
             LineKind::ToolMessage => {
                 self.out.skipped();
@@ -231,28 +203,14 @@ impl Reader<'_> {
         Ok(())
     }
 
-    fn stray(
-        &mut self,
-        offset: u64,
-        number: u64,
-        bytes: &[u8],
-        why: &str,
-    ) -> Result<(), FormatError> {
+    fn stray(&mut self, offset: u64, number: u64, bytes: &[u8], why: &str) -> Result<(), FormatError> {
         self.out.reject(Reject::text(offset, number, why, bytes))
     }
 }
 
 /// Reads traceroute/tracepath text into `traceroutes` and `traceroute_hops`.
-pub fn read_tracetext(
-    input: &mut Input<'_>,
-    ctx: &FileContext,
-    sink: &mut dyn Sink,
-) -> Result<ReadStats, FormatError> {
-    let mut r = Reader {
-        out: TraceOut::new(ctx, sink, "tracetext"),
-        cur: None,
-        ts: ctx.default_ts_us.unwrap_or(0),
-    };
+pub fn read_tracetext(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -> Result<ReadStats, FormatError> {
+    let mut r = Reader { out: TraceOut::new(ctx, sink, "tracetext"), cur: None, ts: ctx.default_ts_us.unwrap_or(0) };
     let mut lines = LineReader::new(MAX_LINE);
     loop {
         let at = input.offset();
@@ -266,17 +224,8 @@ pub fn read_tracetext(
             }
         };
         match line {
-            Line::Text {
-                offset,
-                number,
-                bytes,
-            } => r.line(offset, number, bytes)?,
-            Line::TooLong {
-                offset,
-                number,
-                len,
-                head,
-            } => {
+            Line::Text { offset, number, bytes } => r.line(offset, number, bytes)?,
+            Line::TooLong { offset, number, len, head } => {
                 r.flush()?;
                 let why = format!("line of {len} bytes is longer than {MAX_LINE}");
                 r.out.reject(Reject::text(offset, number, why, head))?;
@@ -303,14 +252,8 @@ pub fn trace_from_text(text: &str, ts: i64) -> Option<(Trace, Vec<String>)> {
                 n.header = Some(h);
                 b = Some(n);
             }
-            LineKind::Hop {
-                ttl,
-                probes,
-                problems,
-            } => {
-                let cur = b.get_or_insert_with(|| {
-                    Building::new(Style::Traceroute, 0, number, line.as_bytes())
-                });
+            LineKind::Hop { ttl, probes, problems } => {
+                let cur = b.get_or_insert_with(|| Building::new(Style::Traceroute, 0, number, line.as_bytes()));
                 if ttl <= cur.last_ttl {
                     break;
                 }

@@ -40,12 +40,7 @@ impl Format for Warts {
     fn sniff(&self, head: &[u8]) -> bool {
         looks_like_warts(head)
     }
-    fn read(
-        &self,
-        input: &mut Input<'_>,
-        ctx: &FileContext,
-        sink: &mut dyn Sink,
-    ) -> Result<ReadStats, FormatError> {
+    fn read(&self, input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -> Result<ReadStats, FormatError> {
         read_warts(input, ctx, sink)
     }
 }

@@ -50,10 +50,7 @@ impl<'a> Cur<'a> {
 
     pub fn bytes(&mut self, n: usize, what: &str) -> Result<&'a [u8], DecodeError> {
         if self.remaining() < n {
-            return err(format!(
-                "{what}: needs {n} bytes, {} left",
-                self.remaining()
-            ));
+            return err(format!("{what}: needs {n} bytes, {} left", self.remaining()));
         }
         let b = &self.buf[self.pos..self.pos + n];
         self.pos += n;
@@ -149,9 +146,7 @@ impl WAddr {
     pub fn ip(self, what: &str) -> Result<IpAddr, DecodeError> {
         match self {
             WAddr::Ip(a) => Ok(crate::traceroute::canonical(a)),
-            WAddr::Other(t) => err(format!(
-                "{what}: address of type {t} where an IP address is expected"
-            )),
+            WAddr::Other(t) => err(format!("{what}: address of type {t} where an IP address is expected")),
         }
     }
 }
@@ -159,9 +154,7 @@ impl WAddr {
 /// Decodes an address of warts type `ty` from `bytes`.
 pub fn addr_from(ty: u8, bytes: &[u8], what: &str) -> Result<WAddr, DecodeError> {
     match (ty, bytes.len()) {
-        (1, 4) => Ok(WAddr::Ip(IpAddr::V4(Ipv4Addr::new(
-            bytes[0], bytes[1], bytes[2], bytes[3],
-        )))),
+        (1, 4) => Ok(WAddr::Ip(IpAddr::V4(Ipv4Addr::new(bytes[0], bytes[1], bytes[2], bytes[3])))),
         (2, 16) => {
             let mut a = [0u8; 16];
             a.copy_from_slice(bytes);
@@ -189,10 +182,7 @@ impl AddrTable {
             let id = cur.u32(what)?;
             return match self.addrs.get(id as usize) {
                 Some(a) => Ok(*a),
-                None => err(format!(
-                    "{what}: reference to address {id}, only {} defined",
-                    self.addrs.len()
-                )),
+                None => err(format!("{what}: reference to address {id}, only {} defined", self.addrs.len())),
             };
         }
         let ty = cur.u8(what)?;
@@ -234,9 +224,7 @@ impl GlobalAddrs {
     /// later references stay aligned, but is reported.
     pub fn add(&mut self, body: &[u8]) -> Result<(), DecodeError> {
         if self.addrs.len() >= MAX_GLOBAL_ADDRS {
-            return err(format!(
-                "address record: more than {MAX_GLOBAL_ADDRS} addresses in the file-wide table"
-            ));
+            return err(format!("address record: more than {MAX_GLOBAL_ADDRS} addresses in the file-wide table"));
         }
         let mut cur = Cur::new(body);
         let id = cur.u8("address record id")?;
@@ -245,9 +233,7 @@ impl GlobalAddrs {
         let expect = (self.addrs.len() % 255) as u8;
         self.addrs.push(Some(a));
         if id != expect {
-            return err(format!(
-                "address record: id byte {id}, expected {expect} (address kept)"
-            ));
+            return err(format!("address record: id byte {id}, expected {expect} (address kept)"));
         }
         Ok(())
     }
@@ -301,24 +287,15 @@ mod tests {
         let mut t = AddrTable::default();
         let data = [4u8, 1, 192, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 16, 2];
         let mut cur = Cur::new(&data);
-        assert_eq!(
-            t.read(&mut cur, "a").unwrap(),
-            WAddr::Ip("192.0.2.1".parse().unwrap())
-        );
-        assert_eq!(
-            t.read(&mut cur, "b").unwrap(),
-            WAddr::Ip("192.0.2.1".parse().unwrap())
-        );
+        assert_eq!(t.read(&mut cur, "a").unwrap(), WAddr::Ip("192.0.2.1".parse().unwrap()));
+        assert_eq!(t.read(&mut cur, "b").unwrap(), WAddr::Ip("192.0.2.1".parse().unwrap()));
         assert!(t.read(&mut cur, "c").is_err());
         assert!(t.read(&mut cur, "d").is_err());
         let mut g = GlobalAddrs::default();
         g.add(&[1, 1, 10, 0, 0, 1]).unwrap();
         assert!(g.add(&[9, 1, 10, 0, 0, 2]).is_err());
         let ids = [0u8, 0, 0, 2];
-        assert_eq!(
-            g.read(&mut Cur::new(&ids), "x").unwrap(),
-            WAddr::Ip("10.0.0.2".parse().unwrap())
-        );
+        assert_eq!(g.read(&mut Cur::new(&ids), "x").unwrap(), WAddr::Ip("10.0.0.2".parse().unwrap()));
         assert!(g.read(&mut Cur::new(&[0, 0, 0, 0]), "x").is_err());
         assert!(g.add(&[3, 7, 1]).is_err());
     }

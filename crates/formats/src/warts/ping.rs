@@ -44,16 +44,11 @@ pub fn is_dst_reply(method: &str, dst: IpAddr, from: IpAddr, kind: ReplyKind) ->
     }
     let v6 = dst.is_ipv6();
     match method {
-        "icmp-echo" => {
-            (!v6 && matches!(kind.icmp, Some((0, _))))
-                || (v6 && matches!(kind.icmp, Some((129, _))))
-        }
+        "icmp-echo" => (!v6 && matches!(kind.icmp, Some((0, _)))) || (v6 && matches!(kind.icmp, Some((129, _)))),
         "icmp-time" => matches!(kind.icmp, Some((14, _))),
         m if m.starts_with("tcp") => kind.proto == 6,
         m if m.starts_with("udp") => {
-            kind.proto == 17
-                || (!v6 && matches!(kind.icmp, Some((3, 3))))
-                || (v6 && matches!(kind.icmp, Some((1, 4))))
+            kind.proto == 17 || (!v6 && matches!(kind.icmp, Some((3, 3)))) || (v6 && matches!(kind.icmp, Some((1, 4))))
         }
         _ => false,
     }
@@ -62,11 +57,7 @@ pub fn is_dst_reply(method: &str, dst: IpAddr, from: IpAddr, kind: ReplyKind) ->
 /// Sums up a ping's replies: (replies, dst_replies, errors, rtts of the destination's
 /// replies). `dst_replies` counts probes (by sequence number), not replies, so duplicates do
 /// not inflate it.
-pub fn tally(
-    method: &str,
-    dst: IpAddr,
-    replies: &[(IpAddr, ReplyKind, u16, Option<f64>)],
-) -> (u32, u32, u32, Vec<f64>) {
+pub fn tally(method: &str, dst: IpAddr, replies: &[(IpAddr, ReplyKind, u16, Option<f64>)]) -> (u32, u32, u32, Vec<f64>) {
     let mut answered: Vec<u16> = Vec::new();
     let mut errors = 0u32;
     let mut rtts = Vec::new();
@@ -189,10 +180,7 @@ pub fn decode_ping(body: &[u8], global: &GlobalAddrs, offset: u64) -> Result<Pin
             return err(format!("{what}: no address"));
         };
         let default_proto = if dst.is_ipv6() { 58 } else { 1 };
-        let kind = ReplyKind {
-            proto: rproto.unwrap_or(default_proto),
-            icmp,
-        };
+        let kind = ReplyKind { proto: rproto.unwrap_or(default_proto), icmp };
         replies.push((from, kind, seq, rtt_us.map(|us| f64::from(us) / 1000.0)));
     }
     let (n, dst_replies, errors, rtts_ms) = tally(method_name, dst, &replies);

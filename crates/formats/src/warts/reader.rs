@@ -83,14 +83,7 @@ struct Reader<'s> {
 }
 
 impl Reader<'_> {
-    fn record(
-        &mut self,
-        ty: u16,
-        body: &[u8],
-        at: u64,
-        end: u64,
-        head: &[u8],
-    ) -> Result<(), FormatError> {
+    fn record(&mut self, ty: u16, body: &[u8], at: u64, end: u64, head: &[u8]) -> Result<(), FormatError> {
         let reject = |reason: String| Reject::binary(at, reason, head).with_end(end);
         match ty {
             6 => {
@@ -115,9 +108,7 @@ impl Reader<'_> {
             },
             1..=4 => match check_bookkeeping(ty, body) {
                 Ok(()) => self.out.skipped(),
-                Err(e) => self
-                    .out
-                    .reject(reject(format!("{} record: {e}", type_name(ty))))?,
+                Err(e) => self.out.reject(reject(format!("{} record: {e}", type_name(ty))))?,
             },
             _ => self.out.skipped(),
         }
@@ -128,18 +119,14 @@ impl Reader<'_> {
     /// confirmed header or the end; one reject for the range.
     fn resync(&mut self, input: &mut Input<'_>, why: &str) -> Result<(), FormatError> {
         let start = input.offset();
-        let head = input
-            .peek(EXCERPT_BYTES)
-            .map(<[u8]>::to_vec)
-            .unwrap_or_default();
+        let head = input.peek(EXCERPT_BYTES).map(<[u8]>::to_vec).unwrap_or_default();
         input.consume(1);
         loop {
             let win = match input.peek(usize::MAX) {
                 Ok(w) => w,
                 Err(e) => {
                     let at = input.offset();
-                    self.out
-                        .reject(Reject::binary(start, why, &head).with_end(at))?;
+                    self.out.reject(Reject::binary(start, why, &head).with_end(at))?;
                     return self.out.broke_off(at, &e);
                 }
             };
@@ -149,9 +136,7 @@ impl Reader<'_> {
                 break;
             }
             let found = (0..=win.len() - 8).find(|&i| {
-                win[i] == 0x12
-                    && win[i + 1] == 0x05
-                    && plausible_header(&win[i..]).is_some_and(|(_, len)| confirmed(win, i, len))
+                win[i] == 0x12 && win[i + 1] == 0x05 && plausible_header(&win[i..]).is_some_and(|(_, len)| confirmed(win, i, len))
             });
             match found {
                 Some(i) => {
@@ -165,12 +150,8 @@ impl Reader<'_> {
             }
         }
         let end = input.offset();
-        let reason = format!(
-            "{why}; skipped {} bytes to the next record header",
-            end - start
-        );
-        self.out
-            .reject(Reject::binary(start, reason, &head).with_end(end))
+        let reason = format!("{why}; skipped {} bytes to the next record header", end - start);
+        self.out.reject(Reject::binary(start, reason, &head).with_end(end))
     }
 }
 
@@ -218,16 +199,8 @@ fn check_bookkeeping(ty: u16, body: &[u8]) -> Result<(), DecodeError> {
 }
 
 /// Reads a warts stream into `traceroutes`, `traceroute_hops` and `pings`.
-pub fn read_warts(
-    input: &mut Input<'_>,
-    ctx: &FileContext,
-    sink: &mut dyn Sink,
-) -> Result<ReadStats, FormatError> {
-    let mut r = Reader {
-        out: TraceOut::new(ctx, sink, "warts"),
-        global: GlobalAddrs::default(),
-        problems: Vec::new(),
-    };
+pub fn read_warts(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -> Result<ReadStats, FormatError> {
+    let mut r = Reader { out: TraceOut::new(ctx, sink, "warts"), global: GlobalAddrs::default(), problems: Vec::new() };
     let mut body = Vec::new();
     let mut records = 0u64;
     loop {
@@ -244,10 +217,7 @@ pub fn read_warts(
         }
         let Some((ty, len)) = plausible_header(head) else {
             let why = if head.len() < 8 {
-                format!(
-                    "{} bytes at the end, too short for a record header",
-                    head.len()
-                )
+                format!("{} bytes at the end, too short for a record header", head.len())
             } else {
                 format!("no warts record header (bytes {})", hex::encode(&head[..8]))
             };
@@ -261,20 +231,13 @@ pub fn read_warts(
         let end = input.offset();
         match read {
             Err(e) => {
-                r.out.reject(
-                    Reject::binary(at, format!("{} record cut short", type_name(ty)), &head)
-                        .with_end(end),
-                )?;
+                r.out.reject(Reject::binary(at, format!("{} record cut short", type_name(ty)), &head).with_end(end))?;
                 r.out.broke_off(end, &e)?;
                 break;
             }
             Ok(n) if n < len as usize => {
-                let reason = format!(
-                    "truncated {} record: header says {len} bytes, {n} present",
-                    type_name(ty)
-                );
-                r.out
-                    .reject(Reject::binary(at, reason, &head).with_end(end))?;
+                let reason = format!("truncated {} record: header says {len} bytes, {n} present", type_name(ty));
+                r.out.reject(Reject::binary(at, reason, &head).with_end(end))?;
                 break;
             }
             Ok(_) => r.record(ty, &body, at, end, &head)?,
@@ -337,13 +300,7 @@ mod tests {
     }
 
     fn hop(ttl: u8, addr: Vec<u8>, rtt_us: u32, icmp: [u8; 2]) -> Vec<u8> {
-        params(&[
-            (2, vec![ttl]),
-            (3, vec![60]),
-            (6, rtt_us.to_be_bytes().to_vec()),
-            (7, icmp.to_vec()),
-            (18, addr),
-        ])
+        params(&[(2, vec![ttl]), (3, vec![60]), (6, rtt_us.to_be_bytes().to_vec()), (7, icmp.to_vec()), (18, addr)])
     }
 
     /// A new-style trace: addresses inline, then referenced by index within the object.
@@ -371,29 +328,16 @@ mod tests {
         list.extend(b"default\0");
         list.extend(params(&[(2, b"vp1\0".to_vec())]));
         f.extend(record(1, &list));
-        let mut cycle = [1u32, 1, 0, 1_700_000_000]
-            .iter()
-            .flat_map(|v| v.to_be_bytes())
-            .collect::<Vec<u8>>();
+        let mut cycle = [1u32, 1, 0, 1_700_000_000].iter().flat_map(|v| v.to_be_bytes()).collect::<Vec<u8>>();
         cycle.extend(params(&[(2, b"vm\0".to_vec())]));
         f.extend(record(2, &cycle));
         // Hop 2 refers to the destination (index 1 of the object's table: src=0, dst=1).
         let reference = vec![0, 0, 0, 0, 1];
-        f.extend(trace(
-            1_700_000_001,
-            [192, 0, 2, 9],
-            &[
-                hop(1, v4([10, 0, 0, 1]), 1500, [11, 0]),
-                hop(2, reference, 2500, [3, 3]),
-            ],
-        ));
+        f.extend(trace(1_700_000_001, [192, 0, 2, 9], &[hop(1, v4([10, 0, 0, 1]), 1500, [11, 0]), hop(2, reference, 2500, [3, 3])]));
         f.extend(trace(
             1_700_000_002,
             [198, 18, 1, 1],
-            &[
-                hop(1, v4([10, 0, 0, 1]), 1400, [11, 0]),
-                hop(2, v4([10, 9, 9, 9]), 2000, [3, 0]),
-            ],
+            &[hop(1, v4([10, 0, 0, 1]), 1400, [11, 0]), hop(2, v4([10, 9, 9, 9]), 2000, [3, 0])],
         ));
         let mut stop = 1u32.to_be_bytes().to_vec();
         stop.extend(1_700_000_100u32.to_be_bytes());
@@ -405,12 +349,7 @@ mod tests {
     fn read(data: &[u8]) -> (MemorySink, ReadStats) {
         let mut input = Input::from_bytes(data);
         let mut sink = MemorySink::default();
-        let stats = read_warts(
-            &mut input,
-            &FileContext::new("abcdefabcdefabcd", "t"),
-            &mut sink,
-        )
-        .unwrap();
+        let stats = read_warts(&mut input, &FileContext::new("abcdefabcdefabcd", "t"), &mut sink).unwrap();
         assert_eq!(input.offset(), data.len() as u64);
         (sink, stats)
     }
@@ -418,39 +357,19 @@ mod tests {
     fn strs(sink: &MemorySink, t: Table, col: &str) -> Vec<Option<String>> {
         let b = sink.concat(t);
         let a = b.column_by_name(col).unwrap().as_string::<i32>();
-        (0..a.len())
-            .map(|i| (!a.is_null(i)).then(|| a.value(i).to_string()))
-            .collect()
+        (0..a.len()).map(|i| (!a.is_null(i)).then(|| a.value(i).to_string())).collect()
     }
 
     #[test]
     fn new_style_objects_with_referenced_addresses() {
         let (sink, stats) = read(&new_style_file());
-        assert_eq!(
-            (
-                stats.records_ok,
-                stats.records_rejected,
-                stats.records_skipped
-            ),
-            (2, 0, 3),
-            "{:?}",
-            sink.rejects
-        );
-        assert_eq!(
-            strs(&sink, Table::TracerouteHops, "addr")[1].as_deref(),
-            Some("192.0.2.9")
-        );
-        assert_eq!(
-            strs(&sink, Table::Traceroutes, "stop_reason")[0].as_deref(),
-            Some("COMPLETED")
-        );
+        assert_eq!((stats.records_ok, stats.records_rejected, stats.records_skipped), (2, 0, 3), "{:?}", sink.rejects);
+        assert_eq!(strs(&sink, Table::TracerouteHops, "addr")[1].as_deref(), Some("192.0.2.9"));
+        assert_eq!(strs(&sink, Table::Traceroutes, "stop_reason")[0].as_deref(), Some("COMPLETED"));
         let reached = sink.concat(Table::Traceroutes);
         let reached = reached.column_by_name("reached").unwrap().as_boolean();
         assert!(reached.value(0) && !reached.value(1));
-        assert_eq!(
-            strs(&sink, Table::TracerouteHops, "icmp_error")[3].as_deref(),
-            Some("net-unreach")
-        );
+        assert_eq!(strs(&sink, Table::TracerouteHops, "icmp_error")[3].as_deref(), Some("net-unreach"));
         assert_eq!(stats.ts_min, Some(1_700_000_001_250_000));
     }
 
@@ -460,44 +379,17 @@ mod tests {
         f.extend(record(5, &[1, 1, 10, 0, 0, 2])); // id 1: source
         f.extend(record(5, &[2, 1, 192, 0, 2, 1])); // id 2: destination
         f.extend(record(5, &[3, 1, 10, 0, 0, 1])); // id 3: first hop
-        let mut body = params(&[
-            (3, 1u32.to_be_bytes().to_vec()),
-            (4, 2u32.to_be_bytes().to_vec()),
-            (5, tv(1_000_000_000, 0)),
-            (6, vec![1]),
-        ]);
+        let mut body =
+            params(&[(3, 1u32.to_be_bytes().to_vec()), (4, 2u32.to_be_bytes().to_vec()), (5, tv(1_000_000_000, 0)), (6, vec![1])]);
         body.extend(2u16.to_be_bytes());
-        body.extend(params(&[
-            (1, 3u32.to_be_bytes().to_vec()),
-            (2, vec![1]),
-            (6, 800u32.to_be_bytes().to_vec()),
-        ]));
-        body.extend(params(&[
-            (1, 2u32.to_be_bytes().to_vec()),
-            (2, vec![2]),
-            (6, 900u32.to_be_bytes().to_vec()),
-        ]));
+        body.extend(params(&[(1, 3u32.to_be_bytes().to_vec()), (2, vec![1]), (6, 800u32.to_be_bytes().to_vec())]));
+        body.extend(params(&[(1, 2u32.to_be_bytes().to_vec()), (2, vec![2]), (6, 900u32.to_be_bytes().to_vec())]));
         // An old file: no attribute list after the hops.
         f.extend(record(6, &body));
         let (sink, stats) = read(&f);
-        assert_eq!(
-            (
-                stats.records_ok,
-                stats.records_rejected,
-                stats.records_skipped
-            ),
-            (1, 0, 3),
-            "{:?}",
-            sink.rejects
-        );
-        assert_eq!(
-            strs(&sink, Table::Traceroutes, "src_addr")[0].as_deref(),
-            Some("10.0.0.2")
-        );
-        assert_eq!(
-            strs(&sink, Table::TracerouteHops, "addr"),
-            vec![Some("10.0.0.1".into()), Some("192.0.2.1".into())]
-        );
+        assert_eq!((stats.records_ok, stats.records_rejected, stats.records_skipped), (1, 0, 3), "{:?}", sink.rejects);
+        assert_eq!(strs(&sink, Table::Traceroutes, "src_addr")[0].as_deref(), Some("10.0.0.2"));
+        assert_eq!(strs(&sink, Table::TracerouteHops, "addr"), vec![Some("10.0.0.1".into()), Some("192.0.2.1".into())]);
         // A reference to an address that was never defined rejects the trace, naming it.
         let mut bad = f.clone();
         let mut body2 = params(&[(4, 9u32.to_be_bytes().to_vec())]);
@@ -505,67 +397,33 @@ mod tests {
         bad.extend(record(6, &body2));
         let (sink, stats) = read(&bad);
         assert_eq!(stats.records_rejected, 1);
-        assert!(
-            sink.rejects[0].reason.contains("file-wide address id 9"),
-            "{}",
-            sink.rejects[0].reason
-        );
+        assert!(sink.rejects[0].reason.contains("file-wide address id 9"), "{}", sink.rejects[0].reason);
     }
 
     #[test]
     fn truncation_garbage_and_other_objects() {
         let good = new_style_file();
         // Truncated in the middle of the last trace: the earlier records are kept.
-        let second = good.len()
-            - 17
-            - trace(
-                0,
-                [0; 4],
-                &[
-                    hop(1, v4([10, 0, 0, 1]), 0, [0, 0]),
-                    hop(2, v4([10, 9, 9, 9]), 0, [0, 0]),
-                ],
-            )
-            .len();
+        let second =
+            good.len() - 17 - trace(0, [0; 4], &[hop(1, v4([10, 0, 0, 1]), 0, [0, 0]), hop(2, v4([10, 9, 9, 9]), 0, [0, 0])]).len();
         let (sink, stats) = read(&good[..second + 20]);
         assert_eq!((stats.records_ok, stats.records_rejected), (1, 1));
         assert_eq!(sink.rejects[0].offset, second as u64);
-        assert!(
-            sink.rejects[0].reason.starts_with("truncated trace record"),
-            "{}",
-            sink.rejects[0].reason
-        );
+        assert!(sink.rejects[0].reason.starts_with("truncated trace record"), "{}", sink.rejects[0].reason);
         // Garbage between records is one reject with its range; reading resumes after it.
         let split = good.len() - 17;
         let mut g = good[..split].to_vec();
         g.extend(b"\x00\x01garbage\x12\x05\xff");
         g.extend(&good[split..]);
         let (sink, stats) = read(&g);
-        assert_eq!(
-            (
-                stats.records_ok,
-                stats.records_rejected,
-                stats.records_skipped
-            ),
-            (2, 1, 3)
-        );
-        assert_eq!(
-            (sink.rejects[0].offset, sink.rejects[0].end_offset),
-            (split as u64, Some(split as u64 + 12))
-        );
+        assert_eq!((stats.records_ok, stats.records_rejected, stats.records_skipped), (2, 1, 3));
+        assert_eq!((sink.rejects[0].offset, sink.rejects[0].end_offset), (split as u64, Some(split as u64 + 12)));
         // tracelb is rejected, dealias skipped.
         let mut o = good.clone();
         o.extend(record(8, &[0; 10]));
         o.extend(record(9, &[0; 10]));
         let (sink, stats) = read(&o);
-        assert_eq!(
-            (
-                stats.records_ok,
-                stats.records_rejected,
-                stats.records_skipped
-            ),
-            (2, 1, 4)
-        );
+        assert_eq!((stats.records_ok, stats.records_rejected, stats.records_skipped), (2, 1, 4));
         assert_eq!(sink.rejects[0].reason, "tracelb not supported");
         // A header announcing more than the cap is damage, not an allocation.
         let mut huge = MAGIC.to_be_bytes().to_vec();
@@ -578,20 +436,10 @@ mod tests {
     #[test]
     fn pings_count_only_the_destination_echo_replies() {
         let dst = [192, 0, 2, 9];
-        let mut body = params(&[
-            (5, tv(1_700_000_000, 0)),
-            (15, 3u16.to_be_bytes().to_vec()),
-            (20, v4([10, 0, 0, 2])),
-            (21, v4(dst)),
-        ]);
+        let mut body = params(&[(5, tv(1_700_000_000, 0)), (15, 3u16.to_be_bytes().to_vec()), (20, v4([10, 0, 0, 2])), (21, v4(dst))]);
         body.extend(3u16.to_be_bytes());
         let reply = |addr: Vec<u8>, icmp: [u8; 2], seq: u16| {
-            params(&[
-                (5, icmp.to_vec()),
-                (6, 1000u32.to_be_bytes().to_vec()),
-                (7, seq.to_be_bytes().to_vec()),
-                (12, addr),
-            ])
+            params(&[(5, icmp.to_vec()), (6, 1000u32.to_be_bytes().to_vec()), (7, seq.to_be_bytes().to_vec()), (12, addr)])
         };
         body.extend(reply(vec![0, 0, 0, 0, 1], [0, 0], 0)); // echo reply from dst (by reference)
         body.extend(reply(vec![0, 0, 0, 0, 1], [0, 0], 0)); // duplicate
@@ -599,20 +447,7 @@ mod tests {
         let (sink, stats) = read(&record(7, &body));
         assert_eq!(stats.records_ok, 1, "{:?}", sink.rejects);
         let p = sink.concat(Table::Pings);
-        let col = |c: &str| {
-            p.column_by_name(c)
-                .unwrap()
-                .as_primitive::<arrow_array::types::UInt32Type>()
-                .value(0)
-        };
-        assert_eq!(
-            (
-                col("sent"),
-                col("replies"),
-                col("dst_replies"),
-                col("errors")
-            ),
-            (3, 3, 1, 1)
-        );
+        let col = |c: &str| p.column_by_name(c).unwrap().as_primitive::<arrow_array::types::UInt32Type>().value(0);
+        assert_eq!((col("sent"), col("replies"), col("dst_replies"), col("errors")), (3, 3, 1, 1));
     }
 }

@@ -34,21 +34,8 @@ struct RawHop {
     tx: Option<(u32, u32)>,
 }
 
-fn read_hop(
-    cur: &mut Cur<'_>,
-    table: &mut AddrTable,
-    global: &GlobalAddrs,
-    n: usize,
-) -> Result<RawHop, DecodeError> {
-    let mut h = RawHop {
-        addr: None,
-        name: None,
-        probe_ttl: 0,
-        reply_ttl: None,
-        rtt_us: None,
-        icmp: None,
-        tx: None,
-    };
+fn read_hop(cur: &mut Cur<'_>, table: &mut AddrTable, global: &GlobalAddrs, n: usize) -> Result<RawHop, DecodeError> {
+    let mut h = RawHop { addr: None, name: None, probe_ttl: 0, reply_ttl: None, rtt_us: None, icmp: None, tx: None };
     let what = format!("hop {n}");
     read_params(cur, &what, |id, c| {
         match id {
@@ -83,12 +70,7 @@ fn read_hop(
 
 /// Decodes a trace record body. Errors are for the record as a whole; problems that lost
 /// only part of it are pushed to `problems`.
-pub fn decode_trace(
-    body: &[u8],
-    global: &GlobalAddrs,
-    offset: u64,
-    problems: &mut Vec<String>,
-) -> Result<Trace, DecodeError> {
+pub fn decode_trace(body: &[u8], global: &GlobalAddrs, offset: u64, problems: &mut Vec<String>) -> Result<Trace, DecodeError> {
     let mut cur = Cur::new(body);
     let mut table = AddrTable::default();
     let mut src: Option<IpAddr> = None;
@@ -158,9 +140,7 @@ pub fn decode_trace(
             reply_ttl: h.reply_ttl,
             icmp_type,
             icmp_code,
-            icmp_error: h
-                .icmp
-                .and_then(|(t, c)| IcmpError::from_icmp(addr.is_ipv6(), t, c)),
+            icmp_error: h.icmp.and_then(|(t, c)| IcmpError::from_icmp(addr.is_ipv6(), t, c)),
             ..Default::default()
         });
     }
@@ -190,11 +170,7 @@ pub fn decode_trace(
         af: Some(af_of(dst)),
         proto,
         stop_reason: Some(stop_code.map_or(StopReason::None, StopReason::from_scamper_code)),
-        hop_count: if hop_count == 0 {
-            u16::from(max_ttl)
-        } else {
-            hop_count.max(u16::from(max_ttl))
-        },
+        hop_count: if hop_count == 0 { u16::from(max_ttl) } else { hop_count.max(u16::from(max_ttl)) },
         record_offset: offset,
         hops,
         ..Default::default()
