@@ -3,7 +3,8 @@
 -- (scope '*': through any unit; scope = unit: that unit). The upstreams are the case's, or
 -- every upstream seen on the entity's routes when the case names none. This is the signal
 -- that tells "both links at once" (inside the network) from "one link" (an upstream).
--- value is NULL in bins without any full-feed peer.
+-- hits/total: peers through the upstream / full-feed peers. value is NULL in bins without any
+-- full-feed peer.
 WITH full_feed AS (
     SELECT collector, peer_ip, peer_asn, afi, bin FROM bgp_peer_feed WHERE full_feed
 ),
@@ -40,8 +41,8 @@ counts AS (
 )
 SELECT s.entity, s.scope, 'bgp_upstream_split' AS signal, u.upstream_asn, b.bin,
        CASE WHEN coalesce(a.full_feed_peers, 0) = 0 THEN NULL ELSE CAST(coalesce(c.peers, 0) AS DOUBLE) END AS value,
-       coalesce(c.peers, 0) AS peers,
-       coalesce(a.full_feed_peers, 0) AS full_feed_peers
+       coalesce(c.peers, 0) AS hits,
+       coalesce(a.full_feed_peers, 0) AS total
 FROM scopes s
 JOIN upstreams u ON s.entity = u.entity
 CROSS JOIN bins b

@@ -6,7 +6,9 @@
 --   scope = '*':       signal 'bgp_visibility_v4' (visible IPv4 /24 equivalents) and
 --                      'bgp_visibility_v6' (IPv6 /48 equivalents): the sum of the weights of
 --                      visible units not inside another visible unit of the entity.
--- value is NULL in bins without any full-feed peer of that family (no data, not an outage).
+-- hits/total: peers that see the unit / full-feed peers (unit rows); visible units / units
+-- (entity rows). value is NULL in bins without any full-feed peer of that family (no data,
+-- not an outage).
 WITH full_feed AS (
     SELECT collector, peer_ip, peer_asn, afi, bin FROM bgp_peer_feed WHERE full_feed
 ),
@@ -47,7 +49,7 @@ covered AS (
 )
 SELECT entity, unit AS scope, 'bgp_prefix_visibility' AS signal, CAST(NULL AS INT UNSIGNED) AS upstream_asn, bin,
        CASE WHEN full_feed_peers = 0 THEN NULL WHEN visible THEN weight ELSE 0.0 END AS value,
-       peers, full_feed_peers
+       peers AS hits, full_feed_peers AS total
 FROM unit_vis
 UNION ALL
 SELECT v.entity, '*' AS scope,
@@ -55,8 +57,8 @@ SELECT v.entity, '*' AS scope,
        CAST(NULL AS INT UNSIGNED) AS upstream_asn, v.bin,
        CASE WHEN max(v.full_feed_peers) = 0 THEN NULL
             ELSE sum(CASE WHEN v.visible AND c.unit IS NULL THEN v.weight ELSE 0.0 END) END AS value,
-       CAST(sum(CASE WHEN v.visible THEN 1 ELSE 0 END) AS BIGINT) AS peers,
-       max(v.full_feed_peers) AS full_feed_peers
+       CAST(sum(CASE WHEN v.visible THEN 1 ELSE 0 END) AS BIGINT) AS hits,
+       count(*) AS total
 FROM unit_vis v
 LEFT JOIN covered c ON v.entity = c.entity AND v.unit = c.unit AND v.bin = c.bin
 GROUP BY v.entity, v.afi, v.bin

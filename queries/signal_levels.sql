@@ -21,7 +21,7 @@ history AS (
     GROUP BY s.entity, s.scope, s.signal, s.upstream_asn, s.bin
 ),
 rated AS (
-    SELECT s.entity, s.scope, s.signal, s.upstream_asn, s.bin, s.value, s.peers, s.full_feed_peers,
+    SELECT s.entity, s.scope, s.signal, s.upstream_asn, s.bin, s.value, s.hits, s.total,
            h.baseline, coalesce(h.history_bins, 0) AS history_bins,
            CASE WHEN h.baseline > 0 AND s.value IS NOT NULL THEN s.value / h.baseline END AS ratio,
            p.warning, p.critical, p.min_history_bins
@@ -31,7 +31,7 @@ rated AS (
       ON h.entity = s.entity AND h.scope = s.scope AND h.signal = s.signal
      AND (h.upstream_asn IS NOT DISTINCT FROM s.upstream_asn) AND h.bin = s.bin
 )
-SELECT entity, scope, signal, upstream_asn, bin, value, peers, full_feed_peers, baseline, history_bins, ratio,
+SELECT entity, scope, signal, upstream_asn, bin, value, hits, total, baseline, history_bins, ratio,
        CASE
            WHEN history_bins < min_history_bins OR ratio IS NULL THEN 'insufficient_data'
            WHEN ratio < critical THEN 'critical'

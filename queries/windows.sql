@@ -1,5 +1,6 @@
--- windows: runs of consecutive anomalous bins of one signal (gaps and islands: the bin number
--- minus the row number is constant within a run). level is the worst level of the run;
+-- windows: runs of consecutive anomalous bins of one signal (gaps and islands over the bins that
+-- have a value: the rank among all bins with data minus the rank among the flagged ones is
+-- constant within a run, so bins without data, e.g. between probing rounds, do not split it). level is the worst level of the run;
 -- min_ratio its lowest ratio; baseline the baseline at its first bin; score IODA's severity,
 -- the relative drop in percent times minutes, summed over the run. Upstream-split runs are
 -- kept only when they reach critical (a peer moving to another path is not an upstream
@@ -7,16 +8,21 @@
 -- that an entity without data reads "insufficient data", never "no outage". The per-prefix
 -- upstream split is evidence for verdicts only: its runs are not windows.
 -- Parameters: $bin_us.
-WITH flagged AS (
+WITH ranked AS (
     SELECT *,
-           CASE WHEN level IN ('warning', 'critical') THEN 'anomaly' ELSE level END AS kind
+           CASE WHEN level IN ('warning', 'critical') THEN 'anomaly' ELSE level END AS kind,
+           CASE WHEN value IS NULL AND level = 'insufficient_data' THEN bin ELSE
+               row_number() OVER (PARTITION BY entity, scope, signal, upstream_asn, value IS NULL ORDER BY bin) END AS data_rank
     FROM signal_levels
+),
+flagged AS (
+    SELECT * FROM ranked
     WHERE (level IN ('warning', 'critical') AND NOT (signal = 'bgp_upstream_split' AND scope <> '*'))
        OR (level = 'insufficient_data' AND scope = '*' AND signal LIKE 'bgp_visibility%')
 ),
 runs AS (
     SELECT *,
-           bin - row_number() OVER (PARTITION BY entity, scope, signal, upstream_asn, kind ORDER BY bin) AS run
+           data_rank - row_number() OVER (PARTITION BY entity, scope, signal, upstream_asn, kind, value IS NULL ORDER BY bin) AS run
     FROM flagged
 )
 SELECT entity, scope, signal, upstream_asn,
@@ -27,5 +33,5 @@ SELECT entity, scope, signal, upstream_asn,
        first_value(baseline ORDER BY bin) AS baseline,
        sum(CASE WHEN ratio IS NULL THEN 0.0 ELSE (1.0 - ratio) * 100.0 END) * ($bin_us / 60000000.0) AS score
 FROM runs
-GROUP BY entity, scope, signal, upstream_asn, kind, run
+GROUP BY entity, scope, signal, upstream_asn, kind, value IS NULL, run
 HAVING NOT (signal = 'bgp_upstream_split' AND NOT bool_or(level = 'critical'))

@@ -15,7 +15,9 @@ pub mod verdict;
 
 pub use case::{Case, CaseError};
 
+use crate::engine::udf::ip_to_asn::{IpToAsn, RoutingTable};
 use crate::engine::{EngineError, register_lake};
+use datafusion::logical_expr::ScalarUDF;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use datafusion::datasource::MemTable;
@@ -72,6 +74,18 @@ pub struct DetectOptions {
     pub queries: Option<PathBuf>,
 }
 
+/// The routing table behind `ip_to_asn`: the case's CAIDA pfx2as file when it names one,
+/// else the route intervals of the lake.
+fn routing_table(case: &Case, intervals: &[RecordBatch]) -> Result<RoutingTable, DetectError> {
+    match &case.pfx2as {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| DetectError::Output { path: p.clone(), message: e.to_string() })?;
+            Ok(RoutingTable::from_pfx2as(&text).0)
+        }
+        None => RoutingTable::from_intervals(intervals).map_err(|source| DetectError::Query { query: "ip_to_asn".into(), source }),
+    }
+}
+
 /// Runs the SQL pipeline for `case` over the lake at `lake` in a new session.
 pub async fn detect(case: &Case, lake: &Path, opts: &DetectOptions) -> Result<Detection, DetectError> {
     let ctx = crate::engine::new_session(opts.threads);
@@ -99,6 +113,11 @@ pub async fn detect_in(ctx: &SessionContext, case: &Case, opts: &DetectOptions) 
         let table = MemTable::try_new(schema.clone(), vec![batches.clone()]).map_err(qerr(q.name))?;
         ctx.deregister_table(q.name).map_err(qerr(q.name))?;
         ctx.register_table(q.name, Arc::new(table)).map_err(qerr(q.name))?;
+        if q.name == "bgp_route_intervals" {
+            // IP-to-AS for the measurement queries: the case's pfx2as file, else the routes.
+            let table = routing_table(case, &batches)?;
+            ctx.register_udf(ScalarUDF::from(IpToAsn::new(Arc::new(table))));
+        }
         tables.insert(q.name, Derived { schema, batches });
     }
     let windows = verdict::judge(case, &tables).map_err(qerr("windows"))?;

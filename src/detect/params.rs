@@ -7,7 +7,7 @@
 
 use super::case::Case;
 use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, UInt8Array, UInt32Array};
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow::datatypes::{Field, Schema};
 use datafusion::common::{ParamValues, ScalarValue};
 use datafusion::datasource::MemTable;
 use datafusion::error::Result;
@@ -120,6 +120,7 @@ pub fn register_case_tables(ctx: &SessionContext, case: &Case) -> Result<()> {
         ("bgp_visibility_v6", bins_of(case.bgp_history), case.bgp.warning, case.bgp.critical, case.bgp.min_history_bins),
         ("bgp_prefix_visibility", bins_of(case.bgp_history), case.bgp.warning, case.bgp.critical, case.bgp.min_history_bins),
         ("bgp_upstream_split", bins_of(case.bgp_history), case.bgp.warning, case.bgp.critical, case.bgp.min_history_bins),
+        ("trace_reach", bins_of(case.trace_history), case.trace.warning, case.trace.critical, case.trace.min_history_bins),
     ];
     register(
         ctx,
@@ -132,6 +133,5 @@ pub fn register_case_tables(ctx: &SessionContext, case: &Case) -> Result<()> {
             ("min_history_bins", Arc::new(Int64Array::from(fam.iter().map(|f| f.4 as i64).collect::<Vec<_>>()))),
         ],
     )?;
-    let _ = DataType::Null;
     Ok(())
 }

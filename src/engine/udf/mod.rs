@@ -3,6 +3,7 @@
 //! In: a session. Out: the same session with every UDF of lightsout registered, so that
 //! queries in `queries/` and ad hoc SQL can call them.
 
+pub mod ip_to_asn;
 mod prefix_contains;
 
 use datafusion::logical_expr::ScalarUDF;

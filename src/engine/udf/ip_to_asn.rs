@@ -1,0 +1,243 @@
+//! `ip_to_asn(addr, ts) -> uint32`: the origin AS of the most specific prefix that routed
+//! `addr` at time `ts` (longest-prefix match over time).
+//!
+//! In: a [`RoutingTable`], built from the lake's routing data (the `bgp_route_intervals` of
+//! detection: which prefix was announced with which origin, when) or from a CAIDA pfx2as file
+//! (valid at every time). Out: a scalar UDF; NULL when no prefix covers the address at that
+//! time or the address does not parse. `ts` is a timestamp (or microseconds as Int64); NULL
+//! `ts` matches any time.
+//!
+//! The table is built per detection run (it is data, not code); the stateless UDFs are
+//! registered in [`super::register_all`], this one by whoever built the table.
+
+use arrow::array::{Array, AsArray, RecordBatch, UInt32Array};
+use arrow::datatypes::{DataType, Int64Type, TimeUnit};
+use datafusion::common::{Result, exec_err};
+use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, TypeSignature, Volatility};
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use prefix_trie::PrefixMap;
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// Origin AS per prefix over time: `[start, end)` in UTC microseconds.
+#[derive(Debug, Default)]
+pub struct RoutingTable {
+    v4: PrefixMap<Ipv4Net, Vec<(i64, i64, u32)>>,
+    v6: PrefixMap<Ipv6Net, Vec<(i64, i64, u32)>>,
+    prefixes: usize,
+}
+
+impl RoutingTable {
+    /// Builds the table from rows with `prefix`, `origin_asn`, `start_us`, `end_us` (NULL: still
+    /// up): intervals of the same prefix and origin that overlap or touch are merged.
+    pub fn from_intervals(batches: &[RecordBatch]) -> Result<RoutingTable> {
+        let mut by_prefix: BTreeMap<(IpNet, u32), Vec<(i64, i64)>> = BTreeMap::new();
+        for b in batches {
+            let get = |n: &str| b.column_by_name(n).cloned().ok_or_else(|| datafusion::error::DataFusionError::Internal(format!("routing rows lack {n}")));
+            let prefix = arrow::compute::cast(&get("prefix")?, &DataType::Utf8)?;
+            let prefix = prefix.as_string::<i32>();
+            let origin = arrow::compute::cast(&get("origin_asn")?, &DataType::UInt32)?;
+            let origin = origin.as_primitive::<arrow::datatypes::UInt32Type>();
+            let start = arrow::compute::cast(&get("start_us")?, &DataType::Int64)?;
+            let start = start.as_primitive::<Int64Type>();
+            let end = arrow::compute::cast(&get("end_us")?, &DataType::Int64)?;
+            let end = end.as_primitive::<Int64Type>();
+            for i in 0..b.num_rows() {
+                if prefix.is_null(i) || origin.is_null(i) || start.is_null(i) {
+                    continue;
+                }
+                let Ok(net) = prefix.value(i).parse::<IpNet>() else { continue };
+                let e = if end.is_null(i) { i64::MAX } else { end.value(i) };
+                by_prefix.entry((net.trunc(), origin.value(i))).or_default().push((start.value(i), e));
+            }
+        }
+        let mut t = RoutingTable::default();
+        for ((net, asn), mut iv) in by_prefix {
+            iv.sort_unstable();
+            let mut merged: Vec<(i64, i64, u32)> = Vec::new();
+            for (s, e) in iv {
+                match merged.last_mut() {
+                    Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                    _ => merged.push((s, e, asn)),
+                }
+            }
+            t.insert(net, merged);
+        }
+        Ok(t)
+    }
+
+    /// Reads a CAIDA prefix-to-AS file (`address<TAB>length<TAB>asn`, where asn may be a
+    /// MOAS list `a_b` or an AS set `a,b`: the first AS is taken). Lines starting with `#` are
+    /// comments. Returns the table and the number of lines that could not be read.
+    pub fn from_pfx2as(text: &str) -> (RoutingTable, usize) {
+        let mut t = RoutingTable::default();
+        let mut bad = 0;
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut f = line.split_whitespace();
+            let parsed = (|| {
+                let addr: IpAddr = f.next()?.parse().ok()?;
+                let len: u8 = f.next()?.parse().ok()?;
+                let asn: u32 = f.next()?.split(['_', ',']).next()?.parse().ok()?;
+                Some((IpNet::new(addr, len).ok()?.trunc(), asn))
+            })();
+            match parsed {
+                Some((net, asn)) => t.insert(net, vec![(i64::MIN, i64::MAX, asn)]),
+                None => bad += 1,
+            }
+        }
+        (t, bad)
+    }
+
+    fn insert(&mut self, net: IpNet, mut iv: Vec<(i64, i64, u32)>) {
+        self.prefixes += 1;
+        match net {
+            IpNet::V4(n) => self.v4.entry(n).or_default().append(&mut iv),
+            IpNet::V6(n) => self.v6.entry(n).or_default().append(&mut iv),
+        }
+    }
+
+    /// Number of (prefix, origin) entries.
+    pub fn len(&self) -> usize {
+        self.prefixes
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.prefixes == 0
+    }
+
+    /// The origin of the most specific prefix covering `addr` at `ts` (any time when `None`).
+    pub fn lookup(&self, addr: IpAddr, ts: Option<i64>) -> Option<u32> {
+        let valid = |iv: &Vec<(i64, i64, u32)>| iv.iter().rev().find(|(s, e, _)| ts.is_none_or(|t| *s <= t && t < *e)).map(|x| x.2);
+        match addr {
+            IpAddr::V4(a) => self.v4.cover(&Ipv4Net::from(a)).filter_map(|(_, iv)| valid(iv)).last(),
+            IpAddr::V6(a) => {
+                if let Some(v4) = a.to_ipv4_mapped() {
+                    return self.lookup(IpAddr::V4(v4), ts);
+                }
+                self.v6.cover(&Ipv6Net::from(a)).filter_map(|(_, iv)| valid(iv)).last()
+            }
+        }
+    }
+}
+
+/// The UDF, holding its table.
+#[derive(Debug)]
+pub struct IpToAsn {
+    signature: Signature,
+    table: Arc<RoutingTable>,
+}
+
+impl IpToAsn {
+    pub fn new(table: Arc<RoutingTable>) -> Self {
+        let ts = |tz: Option<&str>| DataType::Timestamp(TimeUnit::Microsecond, tz.map(Into::into));
+        let signature = Signature::one_of(
+            vec![
+                TypeSignature::Exact(vec![DataType::Utf8, ts(Some("UTC"))]),
+                TypeSignature::Exact(vec![DataType::Utf8, ts(None)]),
+                TypeSignature::Exact(vec![DataType::Utf8, DataType::Int64]),
+            ],
+            Volatility::Immutable,
+        );
+        IpToAsn { signature, table }
+    }
+}
+
+impl PartialEq for IpToAsn {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.table, &other.table)
+    }
+}
+
+impl Eq for IpToAsn {}
+
+impl Hash for IpToAsn {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (Arc::as_ptr(&self.table) as usize).hash(state);
+    }
+}
+
+impl ScalarUDFImpl for IpToAsn {
+    fn name(&self) -> &str {
+        "ip_to_asn"
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::UInt32)
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let n = args.number_rows;
+        let [addr, ts] = args.args.as_slice() else {
+            return exec_err!("ip_to_asn takes two arguments: address and time");
+        };
+        let addr = addr.to_array(n)?;
+        let addr = arrow::compute::cast(&addr, &DataType::Utf8)?;
+        let addr = addr.as_string::<i32>();
+        let ts = ts.to_array(n)?;
+        let ts = arrow::compute::cast(&ts, &DataType::Int64)?;
+        let ts = ts.as_primitive::<Int64Type>();
+        let out: UInt32Array = (0..n)
+            .map(|i| {
+                if addr.is_null(i) {
+                    return None;
+                }
+                let a: IpAddr = addr.value(i).parse().ok()?;
+                self.table.lookup(a, (!ts.is_null(i)).then(|| ts.value(i)))
+            })
+            .collect();
+        Ok(ColumnarValue::Array(Arc::new(out)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Int64Array, StringArray, UInt32Array};
+    use arrow::datatypes::{Field, Schema};
+
+    #[test]
+    fn longest_match_at_the_time_of_the_query() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("prefix", DataType::Utf8, false),
+            Field::new("origin_asn", DataType::UInt32, true),
+            Field::new("start_us", DataType::Int64, false),
+            Field::new("end_us", DataType::Int64, true),
+        ]));
+        let b = RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(StringArray::from(vec!["198.18.0.0/15", "198.18.12.0/23", "198.18.12.0/23", "2001:db8::/32"])),
+                Arc::new(UInt32Array::from(vec![Some(64496), Some(65010), Some(65010), Some(65000)])),
+                Arc::new(Int64Array::from(vec![0, 100, 150, 0])),
+                Arc::new(Int64Array::from(vec![None, Some(200), Some(300), None])),
+            ],
+        )
+        .unwrap();
+        let t = RoutingTable::from_intervals(&[b]).unwrap();
+        let a: IpAddr = "198.18.12.10".parse().unwrap();
+        assert_eq!(t.lookup(a, Some(120)), Some(65010));
+        assert_eq!(t.lookup(a, Some(250)), Some(65010), "touching intervals merge");
+        assert_eq!(t.lookup(a, Some(400)), Some(64496), "the /23 is gone: the covering /15 answers");
+        assert_eq!(t.lookup(a, Some(50)), Some(64496));
+        assert_eq!(t.lookup("203.0.113.1".parse().unwrap(), Some(50)), None);
+        assert_eq!(t.lookup("2001:db8:10::1".parse().unwrap(), None), Some(65000));
+        assert_eq!(t.lookup("::ffff:198.18.12.10".parse().unwrap(), Some(120)), Some(65010));
+    }
+
+    #[test]
+    fn reads_caida_pfx2as_with_moas_and_sets() {
+        let (t, bad) = RoutingTable::from_pfx2as("# comment\n1.0.0.0\t24\t13335\n1.0.4.0\t22\t38803_56203\n1.0.8.0\t21\t4134,4809\nbroken line\n");
+        assert_eq!(bad, 1);
+        assert_eq!(t.len(), 3);
+        assert_eq!(t.lookup("1.0.0.1".parse().unwrap(), Some(0)), Some(13335));
+        assert_eq!(t.lookup("1.0.5.1".parse().unwrap(), None), Some(38803));
+        assert_eq!(t.lookup("1.0.9.1".parse().unwrap(), None), Some(4134));
+    }
+}
