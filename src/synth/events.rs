@@ -266,3 +266,80 @@ fn session_reset(plan: &mut Plan, s: usize, start: u32, end: u32) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::demo::DEMO;
+    use crate::synth::scenario::Scenario;
+
+    const fn ev(
+        id: &'static str,
+        start: &'static str,
+        end: &'static str,
+        kind: EventKind,
+    ) -> Event {
+        Event {
+            id,
+            start,
+            end,
+            kind,
+            description: "",
+            expected_reachability: "",
+        }
+    }
+
+    static OVERLAPPING: Scenario = Scenario {
+        events: &[
+            ev(
+                "a",
+                "2026-11-22T10:00:00Z",
+                "2026-11-22T11:00:00Z",
+                EventKind::FullOutage { entity: 0 },
+            ),
+            ev(
+                "b",
+                "2026-11-22T10:30:00Z",
+                "2026-11-22T10:40:00Z",
+                EventKind::FullOutage { entity: 0 },
+            ),
+        ],
+        ..DEMO
+    };
+    static UNKNOWN_PEER: Scenario = Scenario {
+        events: &[ev(
+            "r",
+            "2026-11-22T10:00:00Z",
+            "2026-11-22T10:05:00Z",
+            EventKind::SessionReset {
+                peer: "P99",
+                ipv6: false,
+            },
+        )],
+        ..DEMO
+    };
+    static OUTSIDE: Scenario = Scenario {
+        events: &[ev(
+            "o",
+            "2026-11-23T10:00:00Z",
+            "2026-11-23T11:00:00Z",
+            EventKind::FullOutage { entity: 0 },
+        )],
+        ..DEMO
+    };
+
+    fn error(sc: &'static Scenario) -> String {
+        let w = World::build(sc).unwrap();
+        let mut plan = Plan::default();
+        schedule(&w, &mut Routes::default(), &mut plan)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn bad_events_are_refused_with_their_id() {
+        assert!(error(&OVERLAPPING).contains("event b: overlaps"));
+        assert!(error(&UNKNOWN_PEER).contains("event r: no session P99"));
+        assert!(error(&OUTSIDE).contains("event o: times must lie inside"));
+    }
+}

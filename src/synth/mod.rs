@@ -1,7 +1,7 @@
 //! `lightsout synth`: realistic BGP archives with a known truth, for demos, tests and
 //! benchmarks.
 //!
-//! In: a scenario name (the scenarios are data: [`scenario`] declares their shape,
+//! In: a scenario name (the scenarios are data: [`scenario`](mod@scenario) declares their shape,
 //! [`demo`] is the default one). Out, under the output folder:
 //! - `mrt/<collector>/bview.YYYYMMDD.HHMM.gz`: TABLE_DUMP_V2 RIB dumps (as RIPE RIS),
 //! - `mrt/<collector>/updates.YYYYMMDD.HHMM.bz2`: BGP4MP update files with
@@ -10,34 +10,35 @@
 //!   datasets' one, and `case.toml`: the case file for `lightsout detect`,
 //!
 //! and a [`SynthSummary`] of what was written. The same name always gives the same bytes:
-//! all randomness comes from a seeded SplitMix64 ([`rng`]), nothing reads the clock and no
+//! all randomness comes from a seeded SplitMix64 (`rng`), nothing reads the clock and no
 //! output depends on hash-map order.
 //!
-//! Flow: [`world`] turns the scenario into prefixes, origins and sessions; [`timeline`]
-//! plans background churn and the events as per-session intents; [`sim`] replays them into
-//! the messages the collector receives and the table it holds; [`generate`] encodes them
-//! ([`bgp_update`], [`mrt_bgp4mp`], [`mrt_table_dump_v2`]) into update files and RIB dumps; [`output`] compresses,
-//! writes and hashes; [`truth`] writes the answer key and the case file.
+//! Flow (one private module each): `world` and `sessions` turn the scenario into prefixes,
+//! origins and sessions, `paths` gives their AS paths; `timeline` plans `churn` and the
+//! `events` as per-session intents; `sim` replays them into the messages the collector
+//! receives and the table it holds; `generate` encodes them (`bgp_update`, `mrt_bgp4mp`,
+//! `mrt_table_dump_v2`) into update files and RIB dumps; `output` compresses, writes and
+//! hashes; `truth` and `case` write the answer key and the case file.
 
-pub mod bgp_update;
-pub mod case;
-pub mod churn;
+mod bgp_update;
+mod case;
+mod churn;
 pub mod demo;
-pub mod events;
-pub mod generate;
-pub mod mrt_bgp4mp;
-pub mod mrt_header;
-pub mod mrt_table_dump_v2;
-pub mod output;
-pub mod paths;
-pub mod rng;
+mod events;
+mod generate;
+mod mrt_bgp4mp;
+mod mrt_header;
+mod mrt_table_dump_v2;
+mod output;
+mod paths;
+mod rng;
 pub mod scenario;
-pub mod sessions;
-pub mod sim;
+mod sessions;
+mod sim;
 pub mod summary;
-pub mod timeline;
-pub mod truth;
-pub mod world;
+mod timeline;
+mod truth;
+mod world;
 
 pub use scenario::Scenario;
 pub use summary::{FileKind, FileSummary, KindTotals, SynthSummary};

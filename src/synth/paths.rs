@@ -38,10 +38,6 @@ impl Routes {
     pub fn len(&self) -> usize {
         self.list.len()
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
 }
 
 /// How a session reaches an entity.

@@ -2,8 +2,8 @@
 //! monitored entities and the events with their times.
 //!
 //! In: nothing (these are declarations; the scenarios themselves are constants such as
-//! [`super::demo`]). Out: the description that [`super::world`] turns into prefixes, AS
-//! paths and sessions, [`super::timeline`] into BGP messages, and [`super::truth`] into
+//! [`super::demo`]). Out: the description that `world` turns into prefixes, AS
+//! paths and sessions, `timeline` into BGP messages, and `truth` into
 //! `truth.json` and `case.toml`. A new scenario is a new constant of these types, not code.
 
 /// One scenario.

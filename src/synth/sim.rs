@@ -95,10 +95,6 @@ impl Sim {
         self.adv[s][p as usize]
     }
 
-    pub fn is_up(&self, s: usize) -> bool {
-        self.up[s]
-    }
-
     fn sync(&mut self, ts: u32, s: usize, p: u32) {
         let want = self.desired[s][p as usize];
         if self.up[s] && want != self.adv[s][p as usize] {
@@ -182,5 +178,76 @@ impl Sim {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::demo::DEMO;
+    use crate::synth::timeline;
+
+    #[test]
+    fn a_dropped_session_loses_its_table_silently_and_gets_it_back() {
+        let w = World::build(&DEMO).unwrap();
+        let mut routes = Routes::default();
+        let (initial, since) = timeline::initial(&w, &mut routes);
+        let mut sim = Sim::new(&w, initial, since);
+        let s = 0usize;
+        let table = |sim: &Sim| {
+            w.sessions[s]
+                .carries
+                .iter()
+                .map(|&p| sim.advertised(s, p))
+                .collect::<Vec<_>>()
+        };
+        let before = table(&sim);
+        assert!(before.iter().all(Option::is_some));
+        let at = |ts, action| Intent {
+            ts,
+            seq: 0,
+            session: s as u16,
+            action,
+        };
+        use FsmState::*;
+        sim.apply(
+            &w,
+            &mut routes,
+            &at(
+                100,
+                Action::State {
+                    old: Established,
+                    new: Idle,
+                },
+            ),
+        );
+        assert!(table(&sim).iter().all(Option::is_none));
+        // Changes while down are remembered, not sent.
+        let p = w.sessions[s].carries[0];
+        sim.apply(&w, &mut routes, &at(101, Action::BgWithdraw { p }));
+        assert_eq!(sim.out.len(), 1);
+        sim.apply(
+            &w,
+            &mut routes,
+            &at(
+                200,
+                Action::State {
+                    old: OpenConfirm,
+                    new: Established,
+                },
+            ),
+        );
+        for part in 0..3 {
+            sim.apply(&w, &mut routes, &at(201, Action::Resend { part, parts: 3 }));
+        }
+        let after = table(&sim);
+        assert_eq!(after[0], None);
+        assert_eq!(after[1..], before[1..]);
+        let sent = sim
+            .out
+            .iter()
+            .filter(|e| matches!(e.message, Message::Route { route: Some(_), .. }))
+            .count();
+        assert_eq!(sent, before.len() - 1);
     }
 }

@@ -292,3 +292,55 @@ impl World {
             .position(|s| s.node == node && s.ipv6 == ipv6)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::demo::DEMO;
+    use crate::synth::scenario::Feed;
+
+    #[test]
+    fn demo_world_is_sorted_unique_and_sized_as_declared() {
+        let w = World::build(&DEMO).unwrap();
+        assert!(
+            w.prefixes
+                .windows(2)
+                .all(|p| key(&p[0].net) < key(&p[1].net))
+        );
+        let bg = |v6: bool| {
+            let is_bg = |p: &&PrefixInfo| matches!(p.owner, Owner::Background(_));
+            w.prefixes
+                .iter()
+                .filter(is_bg)
+                .filter(|p| p.net.addr().is_ipv6() == v6)
+                .count()
+        };
+        assert_eq!((bg(false), bg(true)), (3000, 600));
+        let entity: usize = DEMO.entities.iter().map(|e| e.prefixes.len()).sum();
+        assert_eq!(
+            w.entity_prefixes.iter().map(Vec::len).sum::<usize>(),
+            entity
+        );
+        assert_eq!(w.sessions.len(), 19);
+        for s in &w.sessions {
+            let peer = &DEMO.peers[s.peer];
+            let feed = if s.ipv6 { peer.v6 } else { peer.v4 };
+            let fam = |p: &u32| w.prefixes[*p as usize].net.addr().is_ipv6() == s.ipv6;
+            assert!(
+                s.carries.iter().all(fam),
+                "{} carries the other family",
+                s.node
+            );
+            let own = |p: &&u32| matches!(w.prefixes[**p as usize].owner, Owner::Entity(_));
+            let (ents, n) = (s.carries.iter().filter(own).count(), s.carries.len());
+            match feed {
+                Feed::Full => assert_eq!(n - ents, if s.ipv6 { 600 } else { 3000 }),
+                Feed::Partial { prefixes, entities } => {
+                    assert_eq!(n - ents, prefixes as usize, "{}", s.node);
+                    assert_eq!(ents > 0, entities, "{}", s.node);
+                }
+                Feed::None => unreachable!("no session without a feed"),
+            }
+        }
+    }
+}
