@@ -841,3 +841,100 @@ fn case_and_truth_describe_the_scenario() {
         || f.kind == FileKind::Case
         || f.path.starts_with("mrt/rrc-synth")));
 }
+
+/// IPv4 /24 equivalents of the target visible to more than half of the full-feed sessions
+/// that are up (IODA's BGP visibility, with the case file's fraction).
+fn visibility(f: &Facts, routes: &Routes, up: &BTreeSet<String>) -> u32 {
+    let peers: Vec<&String> = f
+        .full
+        .iter()
+        .filter(|(p, v6)| !v6 && up.contains(p))
+        .map(|(p, _)| p)
+        .collect();
+    let mut total = 0;
+    for prefix in f.target.iter().filter(|p| !family(p)) {
+        let len: u32 = prefix.rsplit('/').next().unwrap().parse().unwrap();
+        let seen = peers
+            .iter()
+            .filter(|p| routes.contains_key(&((**p).clone(), prefix.clone())))
+            .count();
+        if seen * 2 > peers.len() {
+            total += 1 << (24 - len);
+        }
+    }
+    total
+}
+
+#[test]
+fn bgp_visibility_per_bin_shows_only_the_outage_and_the_flap() {
+    let (d, f) = (demo(), facts());
+    let lab = (
+        epoch(&d.truth["lab_start_epoch"]),
+        epoch(&d.truth["lab_end_epoch"]),
+    );
+    let bins = steps(lab.0 + 299, lab.1 - 1, 300);
+    let mut down: BTreeMap<i64, (String, bool)> = BTreeMap::new();
+    for e in &loaded().events {
+        if let Ev::State { ts, peer, old, new } = e
+            && (old == "Established" || new == "Established")
+        {
+            down.insert(*ts, (peer.clone(), new != "Established"));
+        }
+    }
+    let all_full: BTreeSet<String> = f.full.iter().map(|(p, _)| p.clone()).collect();
+    let window = |kind: &str| {
+        let e = event(d, kind);
+        (
+            epoch(&e["start_epoch"]),
+            epoch(&e["end_epoch"]),
+            e["settle_s"].as_i64().unwrap(),
+        )
+    };
+    let (outage, flap, reset) = (
+        window("full_outage"),
+        window("flap"),
+        window("session_reset"),
+    );
+    let mut seen = BTreeMap::new();
+    replay(&bins, |t, routes| {
+        let mut up = all_full.clone();
+        for (_, (peer, is_down)) in down.range(..=t) {
+            if *is_down {
+                up.remove(peer);
+            } else {
+                up.insert(peer.clone());
+            }
+        }
+        let v = visibility(&f, routes, &up);
+        let inside = |(s, e, settle): (i64, i64, i64), tight: bool| {
+            if tight {
+                t >= s + settle && t < e
+            } else {
+                t >= s && t < e + settle
+            }
+        };
+        let want = if inside(outage, true) {
+            Some(0)
+        } else if inside(flap, true) {
+            Some(7)
+        } else if inside(outage, false) || inside(flap, false) {
+            None // withdrawing or coming back within the bin
+        } else {
+            Some(8)
+        };
+        if inside(reset, true) {
+            assert!(
+                up.len() < all_full.len(),
+                "t={t}: the reset session counts as down"
+            );
+        }
+        if let Some(want) = want {
+            assert_eq!(v, want, "t={t}");
+        }
+        *seen.entry(v).or_insert(0) += 1;
+    });
+    assert!(
+        seen[&0] >= 25 && seen[&7] >= 1 && seen[&8] > 500,
+        "{seen:?}"
+    );
+}
