@@ -9,6 +9,8 @@
 //! - `detect`: SQL (`queries/*.sql`) over the lake through DataFusion ([`engine`]), signals
 //!   per entity and bin, baselines, outage windows and events with a verdict.
 //! - `report`: tables, SVG timelines, Markdown/HTML and a reproducibility manifest.
+//!
+//! [`synth`] writes scenarios with a known truth as real archives, for the demo and tests.
 
 pub mod detect;
 pub mod engine;
@@ -16,5 +18,6 @@ pub mod eval;
 pub mod ingest;
 pub mod lake;
 pub mod output;
+pub mod synth;
 
 pub use lightsout_formats as formats;
