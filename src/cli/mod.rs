@@ -7,6 +7,7 @@ pub mod detect;
 pub mod eval;
 pub mod ingest;
 pub mod sql;
+pub mod synth;
 
 use clap::{Parser, Subcommand};
 
@@ -28,6 +29,8 @@ pub enum Command {
     Detect(detect::Args),
     /// Score detected windows against a ground truth (truth.json).
     Eval(eval::Args),
+    /// Write a scenario with a known truth as real archives.
+    Synth(synth::Args),
 }
 
 /// Runs the command; returns the process exit code.
@@ -37,5 +40,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Sql(a) => sql::run(a),
         Command::Detect(a) => detect::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Synth(a) => synth::run(a),
     }
 }

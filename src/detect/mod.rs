@@ -17,11 +17,11 @@ pub use case::{Case, CaseError};
 
 use crate::engine::udf::ip_to_asn::{IpToAsn, RoutingTable};
 use crate::engine::{EngineError, register_lake};
-use datafusion::logical_expr::ScalarUDF;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use datafusion::datasource::MemTable;
 use datafusion::error::DataFusionError;
+use datafusion::logical_expr::ScalarUDF;
 use datafusion::prelude::SessionContext;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -82,11 +82,7 @@ fn common_attrs(route: &Route, out: &mut Vec<u8>) {
         put_attr(out, 0x80, 4, &med.to_be_bytes());
     }
     if !route.communities.is_empty() {
-        let v: Vec<u8> = route
-            .communities
-            .iter()
-            .flat_map(|c| c.to_be_bytes())
-            .collect();
+        let v: Vec<u8> = route.communities.iter().flat_map(|c| c.to_be_bytes()).collect();
         put_attr(out, 0xC0, 8, &v);
     }
 }

@@ -16,11 +16,7 @@ fn threshold(full: Option<u32>, partial: Option<u32>) -> u32 {
     match (full, partial) {
         (Some(f), Some(p)) => {
             let mid = (f + p) / 2;
-            if mid / 100 * 100 > p {
-                mid / 100 * 100
-            } else {
-                mid
-            }
+            if mid / 100 * 100 > p { mid / 100 * 100 } else { mid }
         }
         (Some(f), None) => f / 2,
         (None, _) => 1,
@@ -35,27 +31,13 @@ fn quote(s: &str) -> String {
 pub fn case_file(w: &World, sizes: &[TableSize]) -> RawFile {
     let sc = w.sc;
     let pick = |v6: bool, full: bool| {
-        let it = w
-            .sessions
-            .iter()
-            .zip(sizes)
-            .filter(|(s, _)| s.ipv6 == v6 && s.full == full)
-            .map(|(_, z)| if v6 { z.v6 } else { z.v4 });
+        let it = w.sessions.iter().zip(sizes).filter(|(s, _)| s.ipv6 == v6 && s.full == full).map(|(_, z)| if v6 { z.v6 } else { z.v4 });
         if full { it.min() } else { it.max() }
     };
-    let (f4, p4, f6, p6) = (
-        pick(false, true),
-        pick(false, false),
-        pick(true, true),
-        pick(true, false),
-    );
+    let (f4, p4, f6, p6) = (pick(false, true), pick(false, false), pick(true, true), pick(true, false));
     let k = &sc.case;
     let mut t = String::new();
-    let _ = writeln!(
-        t,
-        "# Case file written by `lightsout synth {}`; the answer key is truth.json.",
-        sc.name
-    );
+    let _ = writeln!(t, "# Case file written by `lightsout synth {}`; the answer key is truth.json.", sc.name);
     let _ = writeln!(t, "name = {}", quote(sc.name));
     let _ = writeln!(t, "start = {}", quote(sc.start));
     let _ = writeln!(t, "end = {}", quote(sc.end));
@@ -90,12 +72,7 @@ pub fn case_file(w: &World, sizes: &[TableSize]) -> RawFile {
         let _ = writeln!(t, "prefixes = [{}]", prefixes.join(", "));
         let _ = writeln!(t, "upstreams = [{}]", ups.join(", "));
     }
-    RawFile {
-        rel: "case.toml".into(),
-        kind: FileKind::Case,
-        raw: t.into_bytes(),
-        counts: Default::default(),
-    }
+    RawFile { rel: "case.toml".into(), kind: FileKind::Case, raw: t.into_bytes(), counts: Default::default() }
 }
 
 #[cfg(test)]

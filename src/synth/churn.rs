@@ -25,9 +25,7 @@ fn random_background(w: &World, rng: &mut SplitMix64) -> (u32, u32) {
 /// Sessions (by index) that carry prefix `p`, full feeds only if `full_only`.
 fn carrying(w: &World, p: u32, full_only: bool) -> Vec<usize> {
     let wanted = |x: &super::world::Session| x.carried[p as usize] && (x.full || !full_only);
-    (0..w.sessions.len())
-        .filter(|&s| wanted(&w.sessions[s]))
-        .collect()
+    (0..w.sessions.len()).filter(|&s| wanted(&w.sessions[s])).collect()
 }
 
 pub fn churn(w: &World, plan: &mut Plan) {

@@ -32,16 +32,7 @@ const fn peer(
     via: usize,
     sends_med: bool,
 ) -> Peer {
-    Peer {
-        node,
-        asn,
-        addr_v4,
-        addr_v6,
-        v4,
-        v6,
-        via,
-        sends_med,
-    }
+    Peer { node, asn, addr_v4, addr_v6, v4, v6, via, sends_med }
 }
 
 const NONE: Feed = Feed::None;
@@ -86,12 +77,7 @@ pub const DEMO: Scenario = Scenario {
     end: "2026-11-23T00:00:00Z",
     update_every_s: 300,
     rib_every_s: 8 * 3600,
-    collector: Collector {
-        name: "rrc-synth",
-        asn: 65500,
-        addr_v4: "203.0.113.254",
-        addr_v6: "2001:db8:ffff::fe",
-    },
+    collector: Collector { name: "rrc-synth", asn: 65500, addr_v4: "203.0.113.254", addr_v6: "2001:db8:ffff::fe" },
     peers: PEERS,
     background: Background {
         v4_prefixes: 3000,
@@ -103,26 +89,13 @@ pub const DEMO: Scenario = Scenario {
         origin_asn_16: 64700,
         origin_asn_32: 4_200_100_000,
     },
-    churn: Churn {
-        prefix_flaps: 2,
-        path_changes: 8,
-        transit_changes: 1,
-    },
-    transit: Transit {
-        tier1: &[65001, 65002, 65003, 65004, 65005, 65006, 65007, 65008],
-        regional: REGIONAL,
-    },
+    churn: Churn { prefix_flaps: 2, path_changes: 8, transit_changes: 1 },
+    transit: Transit { tier1: &[65001, 65002, 65003, 65004, 65005, 65006, 65007, 65008], regional: REGIONAL },
     entities: &[
         Entity {
             name: "Target AS64500",
             asn: 64500,
-            prefixes: &[
-                "198.18.128.0/22",
-                "198.18.132.0/23",
-                "198.18.134.0/24",
-                "198.18.135.0/24",
-                "2001:db8:4500::/48",
-            ],
+            prefixes: &["198.18.128.0/22", "198.18.132.0/23", "198.18.134.0/24", "198.18.135.0/24", "2001:db8:4500::/48"],
             upstreams: &[U1, U2],
         },
         Entity {
@@ -137,10 +110,7 @@ pub const DEMO: Scenario = Scenario {
             id: "ev1-session-reset-P02",
             start: "2026-11-21T19:47:23Z",
             end: "2026-11-21T19:53:41Z",
-            kind: EventKind::SessionReset {
-                peer: "P02",
-                ipv6: false,
-            },
+            kind: EventKind::SessionReset { peer: "P02", ipv6: false },
             description: "the collector's IPv4 session with P02 (AS64602, full feed) drops (Established -> Idle), is re-established and P02 re-sends its table; not an outage",
             expected_reachability: "reachable (collector-side artefact)",
         },
@@ -148,10 +118,7 @@ pub const DEMO: Scenario = Scenario {
             id: "ev2-partial-U1",
             start: "2026-11-22T08:13:37Z",
             end: "2026-11-22T09:16:52Z",
-            kind: EventKind::UpstreamLinkDown {
-                entity: 0,
-                upstream: 0,
-            },
+            kind: EventKind::UpstreamLinkDown { entity: 0, upstream: 0 },
             description: "link T<->U1 down: peers that reached AS64500 through U1 (AS65101) move to paths through U2 (AS65102), some after a brief withdrawal or a stale path; nothing of AS64500 disappears",
             expected_reachability: "mostly reachable (via remaining upstream)",
         },
@@ -167,19 +134,10 @@ pub const DEMO: Scenario = Scenario {
             id: "ev4-flap",
             start: "2026-11-22T19:32:18Z",
             end: "2026-11-22T19:36:05Z",
-            kind: EventKind::PrefixFlap {
-                entity: 0,
-                prefix: "198.18.134.0/24",
-            },
+            kind: EventKind::PrefixFlap { entity: 0, prefix: "198.18.134.0/24" },
             description: "prefix 198.18.134.0/24 withdrawn then re-announced by AS64500",
             expected_reachability: "prefix unreachable while withdrawn",
         },
     ],
-    case: CaseKnobs {
-        bin: "5m",
-        visible_fraction: 0.5,
-        history: "24h",
-        warning: 0.99,
-        critical: 0.5,
-    },
+    case: CaseKnobs { bin: "5m", visible_fraction: 0.5, history: "24h", warning: 0.99, critical: 0.5 },
 };

@@ -31,37 +31,24 @@ pub fn schedule(w: &World, routes: &mut Routes, plan: &mut Plan) -> Result<(), S
         let fail = |what: String| spec_error(w.sc, format!("event {}: {what}", ev.id));
         let (start, end) = (parse_time(w.sc, ev.start)?, parse_time(w.sc, ev.end)?);
         if start < w.start || end <= start || end + 2 * SETTLE_S > w.end {
-            return Err(fail(
-                "times must lie inside the scenario, end after start".into(),
-            ));
+            return Err(fail("times must lie inside the scenario, end after start".into()));
         }
         if let Some(e) = entity_of(ev) {
             if e >= w.sc.entities.len() {
                 return Err(fail(format!("no entity {e}")));
             }
-            let overlaps = |&(x, a, b): &(usize, u32, u32)| {
-                x == e && start < b + SETTLE_S && a < end + SETTLE_S
-            };
+            let overlaps = |&(x, a, b): &(usize, u32, u32)| x == e && start < b + SETTLE_S && a < end + SETTLE_S;
             if windows.iter().any(overlaps) {
                 return Err(fail("overlaps another event of the same entity".into()));
             }
             windows.push((e, start, end));
         }
-        let mut cx = Cx {
-            w,
-            start,
-            end,
-            rng: SplitMix64::fork(w.sc.seed, ev.id),
-        };
+        let mut cx = Cx { w, start, end, rng: SplitMix64::fork(w.sc.seed, ev.id) };
         match ev.kind {
-            EventKind::UpstreamLinkDown { entity, upstream } => {
-                link_down(&mut cx, routes, plan, entity, upstream).map_err(fail)?
-            }
+            EventKind::UpstreamLinkDown { entity, upstream } => link_down(&mut cx, routes, plan, entity, upstream).map_err(fail)?,
             EventKind::FullOutage { entity } => outage(&mut cx, routes, plan, entity),
             EventKind::SessionReset { peer, ipv6 } => {
-                let s = w
-                    .session(peer, ipv6)
-                    .ok_or_else(|| fail(format!("no session {peer}")))?;
+                let s = w.session(peer, ipv6).ok_or_else(|| fail(format!("no session {peer}")))?;
                 if end - start < 90 {
                     return Err(fail("a session reset lasts 90 s or more".into()));
                 }
@@ -82,9 +69,9 @@ pub fn schedule(w: &World, routes: &mut Routes, plan: &mut Plan) -> Result<(), S
 
 fn entity_of(ev: &Event) -> Option<usize> {
     match ev.kind {
-        EventKind::UpstreamLinkDown { entity, .. }
-        | EventKind::FullOutage { entity }
-        | EventKind::PrefixFlap { entity, .. } => Some(entity),
+        EventKind::UpstreamLinkDown { entity, .. } | EventKind::FullOutage { entity } | EventKind::PrefixFlap { entity, .. } => {
+            Some(entity)
+        }
         EventKind::SessionReset { .. } => None,
     }
 }
@@ -93,45 +80,24 @@ fn entity_of(ev: &Event) -> Option<usize> {
 fn carriers(w: &World, e: usize) -> Vec<(usize, Vec<u32>)> {
     let held = |s: usize| -> Vec<u32> {
         let x = &w.sessions[s];
-        w.entity_prefixes[e]
-            .iter()
-            .copied()
-            .filter(|&p| x.carried[p as usize])
-            .collect()
+        w.entity_prefixes[e].iter().copied().filter(|&p| x.carried[p as usize]).collect()
     };
-    (0..w.sessions.len())
-        .map(|s| (s, held(s)))
-        .filter(|(_, ps)| !ps.is_empty())
-        .collect()
+    (0..w.sessions.len()).map(|s| (s, held(s))).filter(|(_, ps)| !ps.is_empty()).collect()
 }
 
 /// The link between entity `e` and its upstream `u` fails from `start` to `end`.
-fn link_down(
-    cx: &mut Cx,
-    routes: &mut Routes,
-    plan: &mut Plan,
-    e: usize,
-    u: usize,
-) -> Result<(), String> {
+fn link_down(cx: &mut Cx, routes: &mut Routes, plan: &mut Plan, e: usize, u: usize) -> Result<(), String> {
     let w = cx.w;
     let n = w.sc.entities[e].upstreams.len();
     if n < 2 || u >= n {
         return Err("needs an entity with two upstreams or more, and one of them".into());
     }
     let alt = (u + 1) % n;
-    let affected: Vec<(usize, Vec<u32>)> = carriers(w, e)
-        .into_iter()
-        .filter(|(s, _)| paths::usual_upstream(w, &w.sessions[*s], e) == u)
-        .collect();
+    let affected: Vec<(usize, Vec<u32>)> =
+        carriers(w, e).into_iter().filter(|(s, _)| paths::usual_upstream(w, &w.sessions[*s], e) == u).collect();
     // At most a third of the affected sessions of a family withdraw on the way, so that the
     // entity stays visible to most peers at every moment.
-    let cap = |v6: bool| {
-        affected
-            .iter()
-            .filter(|(s, _)| w.sessions[*s].ipv6 == v6)
-            .count()
-            / 3
-    };
+    let cap = |v6: bool| affected.iter().filter(|(s, _)| w.sessions[*s].ipv6 == v6).count() / 3;
     let mut withdrawn = [0usize; 2];
     for (s, ps) in &affected {
         let sess = &w.sessions[*s];
@@ -155,22 +121,8 @@ fn link_down(
                 plan.push(t1, *s, Action::Set { p, route });
             }
             let t = if first.is_some() { t2 } else { t1 };
-            plan.push(
-                t,
-                *s,
-                Action::Set {
-                    p,
-                    route: Some(via_alt),
-                },
-            );
-            plan.push(
-                back,
-                *s,
-                Action::Set {
-                    p,
-                    route: Some(usual),
-                },
-            );
+            plan.push(t, *s, Action::Set { p, route: Some(via_alt) });
+            plan.push(back, *s, Action::Set { p, route: Some(usual) });
         }
     }
     Ok(())
@@ -185,10 +137,7 @@ fn outage(cx: &mut Cx, routes: &mut Routes, plan: &mut Plan, e: usize) {
         let u = paths::usual_upstream(w, sess, e);
         let usual = paths::entity(w, routes, sess, e, Reach::Via(u));
         // Some peers first move to a stale path through the other upstream (path hunting).
-        let hunt = cx
-            .rng
-            .chance(300)
-            .then(|| paths::entity(w, routes, sess, e, Reach::Stale((u + 1) % n)));
+        let hunt = cx.rng.chance(300).then(|| paths::entity(w, routes, sess, e, Reach::Stale((u + 1) % n)));
         let t1 = cx.start + cx.rng.range(1, 10);
         let t_w = match hunt {
             Some(_) => t1 + cx.rng.range(5, 45),
@@ -200,14 +149,7 @@ fn outage(cx: &mut Cx, routes: &mut Routes, plan: &mut Plan, e: usize) {
                 plan.push(t1, s, Action::Set { p, route: Some(r) });
             }
             plan.push(t_w, s, Action::Set { p, route: None });
-            plan.push(
-                back,
-                s,
-                Action::Set {
-                    p,
-                    route: Some(usual),
-                },
-            );
+            plan.push(back, s, Action::Set { p, route: Some(usual) });
         }
     }
 }
@@ -215,27 +157,11 @@ fn outage(cx: &mut Cx, routes: &mut Routes, plan: &mut Plan, e: usize) {
 /// Prefix `p` of entity `e` is withdrawn from `start` to `end`.
 fn flap(cx: &mut Cx, routes: &mut Routes, plan: &mut Plan, e: usize, p: u32) {
     let w = cx.w;
-    for (s, sess) in w
-        .sessions
-        .iter()
-        .enumerate()
-        .filter(|(_, x)| x.carried[p as usize])
-    {
+    for (s, sess) in w.sessions.iter().enumerate().filter(|(_, x)| x.carried[p as usize]) {
         let u = paths::usual_upstream(w, sess, e);
         let back = paths::entity(w, routes, sess, e, Reach::Via(u));
-        plan.push(
-            cx.start + cx.rng.range(0, 20),
-            s,
-            Action::Set { p, route: None },
-        );
-        plan.push(
-            cx.end + cx.rng.range(0, 20),
-            s,
-            Action::Set {
-                p,
-                route: Some(back),
-            },
-        );
+        plan.push(cx.start + cx.rng.range(0, 20), s, Action::Set { p, route: None });
+        plan.push(cx.end + cx.rng.range(0, 20), s, Action::Set { p, route: Some(back) });
     }
 }
 
@@ -259,11 +185,7 @@ fn session_reset(plan: &mut Plan, s: usize, start: u32, end: u32) {
     }
     let parts = 20u16;
     for part in 0..parts {
-        plan.push(
-            end + 1 + 2 * u32::from(part),
-            s,
-            Action::Resend { part, parts },
-        );
+        plan.push(end + 1 + 2 * u32::from(part), s, Action::Resend { part, parts });
     }
 }
 
@@ -273,67 +195,28 @@ mod tests {
     use crate::synth::demo::DEMO;
     use crate::synth::scenario::Scenario;
 
-    const fn ev(
-        id: &'static str,
-        start: &'static str,
-        end: &'static str,
-        kind: EventKind,
-    ) -> Event {
-        Event {
-            id,
-            start,
-            end,
-            kind,
-            description: "",
-            expected_reachability: "",
-        }
+    const fn ev(id: &'static str, start: &'static str, end: &'static str, kind: EventKind) -> Event {
+        Event { id, start, end, kind, description: "", expected_reachability: "" }
     }
 
     static OVERLAPPING: Scenario = Scenario {
         events: &[
-            ev(
-                "a",
-                "2026-11-22T10:00:00Z",
-                "2026-11-22T11:00:00Z",
-                EventKind::FullOutage { entity: 0 },
-            ),
-            ev(
-                "b",
-                "2026-11-22T10:30:00Z",
-                "2026-11-22T10:40:00Z",
-                EventKind::FullOutage { entity: 0 },
-            ),
+            ev("a", "2026-11-22T10:00:00Z", "2026-11-22T11:00:00Z", EventKind::FullOutage { entity: 0 }),
+            ev("b", "2026-11-22T10:30:00Z", "2026-11-22T10:40:00Z", EventKind::FullOutage { entity: 0 }),
         ],
         ..DEMO
     };
     static UNKNOWN_PEER: Scenario = Scenario {
-        events: &[ev(
-            "r",
-            "2026-11-22T10:00:00Z",
-            "2026-11-22T10:05:00Z",
-            EventKind::SessionReset {
-                peer: "P99",
-                ipv6: false,
-            },
-        )],
+        events: &[ev("r", "2026-11-22T10:00:00Z", "2026-11-22T10:05:00Z", EventKind::SessionReset { peer: "P99", ipv6: false })],
         ..DEMO
     };
-    static OUTSIDE: Scenario = Scenario {
-        events: &[ev(
-            "o",
-            "2026-11-23T10:00:00Z",
-            "2026-11-23T11:00:00Z",
-            EventKind::FullOutage { entity: 0 },
-        )],
-        ..DEMO
-    };
+    static OUTSIDE: Scenario =
+        Scenario { events: &[ev("o", "2026-11-23T10:00:00Z", "2026-11-23T11:00:00Z", EventKind::FullOutage { entity: 0 })], ..DEMO };
 
     fn error(sc: &'static Scenario) -> String {
         let w = World::build(sc).unwrap();
         let mut plan = Plan::default();
-        schedule(&w, &mut Routes::default(), &mut plan)
-            .unwrap_err()
-            .to_string()
+        schedule(&w, &mut Routes::default(), &mut plan).unwrap_err().to_string()
     }
 
     #[test]

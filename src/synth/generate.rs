@@ -55,9 +55,7 @@ pub struct Generated {
 
 /// `YYYYMMDD.HHMM` of a Unix time, as in archive file names.
 pub fn stamp(ts: u32) -> String {
-    chrono::DateTime::from_timestamp(i64::from(ts), 0)
-        .map(|t| t.format("%Y%m%d.%H%M").to_string())
-        .unwrap_or_default()
+    chrono::DateTime::from_timestamp(i64::from(ts), 0).map(|t| t.format("%Y%m%d.%H%M").to_string()).unwrap_or_default()
 }
 
 pub fn generate(sc: &'static Scenario) -> Result<Generated, SynthError> {
@@ -71,16 +69,8 @@ pub fn generate(sc: &'static Scenario) -> Result<Generated, SynthError> {
         .iter()
         .enumerate()
         .map(|(s, x)| {
-            let n = x
-                .carries
-                .iter()
-                .filter(|&&p| sim.advertised(s, p).is_some())
-                .count() as u32;
-            if x.ipv6 {
-                TableSize { v4: 0, v6: n }
-            } else {
-                TableSize { v4: n, v6: 0 }
-            }
+            let n = x.carries.iter().filter(|&&p| sim.advertised(s, p).is_some()).count() as u32;
+            if x.ipv6 { TableSize { v4: 0, v6: n } } else { TableSize { v4: n, v6: 0 } }
         })
         .collect();
     let dir = format!("mrt/{}", sc.collector.name);
@@ -103,34 +93,16 @@ pub fn generate(sc: &'static Scenario) -> Result<Generated, SynthError> {
         let t1 = t0 + sc.update_every_s;
         let n = rest.partition_point(|m| m.ts < t1);
         let (raw, counts) = update_file(&world, &routes, &rest[..n]);
-        files.push(RawFile {
-            rel: format!("{dir}/updates.{}.bz2", stamp(t0)),
-            kind: FileKind::Updates,
-            raw,
-            counts,
-        });
+        files.push(RawFile { rel: format!("{dir}/updates.{}.bz2", stamp(t0)), kind: FileKind::Updates, raw, counts });
         rest = &rest[n..];
         t0 = t1;
     }
-    Ok(Generated {
-        world,
-        files,
-        sizes,
-    })
+    Ok(Generated { world, files, sizes })
 }
 
 fn endpoints(w: &World, s: usize) -> (Endpoint, Endpoint) {
     let x = &w.sessions[s];
-    (
-        Endpoint {
-            asn: x.asn,
-            addr: x.addr,
-        },
-        Endpoint {
-            asn: w.sc.collector.asn,
-            addr: x.local,
-        },
-    )
+    (Endpoint { asn: x.asn, addr: x.addr }, Endpoint { asn: w.sc.collector.asn, addr: x.local })
 }
 
 /// The messages of one update file. Consecutive changes of one session in one second that
@@ -153,9 +125,7 @@ fn update_file(w: &World, routes: &Routes, msgs: &[Emitted]) -> (Vec<u8>, Counts
                 let mut nets: Vec<IpNet> = Vec::new();
                 while let Some(n) = msgs.get(i) {
                     match n.message {
-                        Message::Route { p, route: r }
-                            if n.ts == m.ts && n.session == m.session && r == route =>
-                        {
+                        Message::Route { p, route: r } if n.ts == m.ts && n.session == m.session && r == route => {
                             nets.push(w.prefixes[p as usize].net)
                         }
                         _ => break,
@@ -186,15 +156,7 @@ fn update_file(w: &World, routes: &Routes, msgs: &[Emitted]) -> (Vec<u8>, Counts
 fn rib_file(w: &World, routes: &Routes, sim: &Sim, ts: u32, dir: &str) -> RawFile {
     let mut out = Vec::with_capacity(1 << 20);
     let mut c = Counts::default();
-    let peers: Vec<IndexedPeer> = w
-        .sessions
-        .iter()
-        .map(|s| IndexedPeer {
-            bgp_id: s.bgp_id,
-            addr: s.addr,
-            asn: s.asn,
-        })
-        .collect();
+    let peers: Vec<IndexedPeer> = w.sessions.iter().map(|s| IndexedPeer { bgp_id: s.bgp_id, addr: s.addr, asn: s.asn }).collect();
     peer_index_table(&mut out, ts, w.collector_id, "", &peers);
     c.records += 1;
     let mut attrs: Vec<Option<Vec<u8>>> = vec![None; routes.len()];
@@ -212,11 +174,7 @@ fn rib_file(w: &World, routes: &Routes, sim: &Sim, ts: u32, dir: &str) -> RawFil
         for s in 0..w.sessions.len() {
             if let Some(r) = sim.advertised(s, p as u32) {
                 let attributes = attrs[r as usize].as_deref().expect("encoded above");
-                entries.push(RibEntry {
-                    peer_index: s as u16,
-                    originated: sim.since[s][p],
-                    attributes,
-                });
+                entries.push(RibEntry { peer_index: s as u16, originated: sim.since[s][p], attributes });
             }
         }
         if !entries.is_empty() {
@@ -226,10 +184,5 @@ fn rib_file(w: &World, routes: &Routes, sim: &Sim, ts: u32, dir: &str) -> RawFil
             c.rib_entries += entries.len() as u64;
         }
     }
-    RawFile {
-        rel: format!("{dir}/bview.{}.gz", stamp(ts)),
-        kind: FileKind::Rib,
-        raw: out,
-        counts: c,
-    }
+    RawFile { rel: format!("{dir}/bview.{}.gz", stamp(ts)), kind: FileKind::Rib, raw: out, counts: c }
 }

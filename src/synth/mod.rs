@@ -53,10 +53,7 @@ pub enum SynthError {
     #[error("scenario {scenario}: {what}")]
     Spec { scenario: String, what: String },
     #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
 }
 
 /// Every scenario, the default first.
@@ -70,13 +67,7 @@ pub fn scenario_names() -> &'static [&'static str] {
 
 /// The scenario called `name`.
 pub fn scenario(name: &str) -> Result<&'static Scenario, SynthError> {
-    SCENARIOS
-        .iter()
-        .copied()
-        .find(|s| s.name == name)
-        .ok_or_else(|| SynthError::UnknownScenario {
-            name: name.to_string(),
-        })
+    SCENARIOS.iter().copied().find(|s| s.name == name).ok_or_else(|| SynthError::UnknownScenario { name: name.to_string() })
 }
 
 /// Writes scenario `name` under `out` (created if missing; files of the same names are
@@ -88,11 +79,7 @@ pub fn write_scenario(name: &str, out: &Path) -> Result<SynthSummary, SynthError
     files.push(truth::truth_file(&g.world, &g.sizes)?);
     files.push(case::case_file(&g.world, &g.sizes));
     let summaries = output::write_files(out, &files)?;
-    Ok(SynthSummary {
-        scenario: sc.name.to_string(),
-        out: out.to_path_buf(),
-        files: summaries,
-    })
+    Ok(SynthSummary { scenario: sc.name.to_string(), out: out.to_path_buf(), files: summaries })
 }
 
 #[cfg(test)]

@@ -47,27 +47,14 @@ fn bgp4mp_head(peer: &Endpoint, local: &Endpoint) -> Vec<u8> {
 }
 
 /// A BGP4MP_MESSAGE_AS4 record carrying one BGP message received from `peer`.
-pub fn bgp4mp_message(
-    out: &mut Vec<u8>,
-    ts: u32,
-    peer: &Endpoint,
-    local: &Endpoint,
-    bgp_message: &[u8],
-) {
+pub fn bgp4mp_message(out: &mut Vec<u8>, ts: u32, peer: &Endpoint, local: &Endpoint, bgp_message: &[u8]) {
     let mut b = bgp4mp_head(peer, local);
     b.extend(bgp_message);
     record(out, ts, TYPE_BGP4MP, SUB_MESSAGE_AS4, &b);
 }
 
 /// A BGP4MP_STATE_CHANGE_AS4 record.
-pub fn bgp4mp_state_change(
-    out: &mut Vec<u8>,
-    ts: u32,
-    peer: &Endpoint,
-    local: &Endpoint,
-    old: FsmState,
-    new: FsmState,
-) {
+pub fn bgp4mp_state_change(out: &mut Vec<u8>, ts: u32, peer: &Endpoint, local: &Endpoint, old: FsmState, new: FsmState) {
     let mut b = bgp4mp_head(peer, local);
     b.extend((old as u16).to_be_bytes());
     b.extend((new as u16).to_be_bytes());
@@ -77,36 +64,22 @@ pub fn bgp4mp_state_change(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::bgp_update::{
-        MAX_MESSAGE, ORIGIN_IGP, ORIGIN_INCOMPLETE, Route, announce, withdraw,
-    };
+    use crate::synth::bgp_update::{MAX_MESSAGE, ORIGIN_IGP, ORIGIN_INCOMPLETE, Route, announce, withdraw};
     use crate::synth::mrt_header::read_back::{elems, records};
     use bgpkit_parser::models::{Bgp4MpEnum, BgpState, ElemType, MrtMessage};
     use ipnet::IpNet;
 
     fn peer_v4() -> Endpoint {
-        Endpoint {
-            asn: 4_200_000_604,
-            addr: "203.0.113.14".parse().unwrap(),
-        }
+        Endpoint { asn: 4_200_000_604, addr: "203.0.113.14".parse().unwrap() }
     }
     fn local_v4() -> Endpoint {
-        Endpoint {
-            asn: 65500,
-            addr: "203.0.113.254".parse().unwrap(),
-        }
+        Endpoint { asn: 65500, addr: "203.0.113.254".parse().unwrap() }
     }
     fn peer_v6() -> Endpoint {
-        Endpoint {
-            asn: 64601,
-            addr: "2001:db8:ffff::11".parse().unwrap(),
-        }
+        Endpoint { asn: 64601, addr: "2001:db8:ffff::11".parse().unwrap() }
     }
     fn local_v6() -> Endpoint {
-        Endpoint {
-            asn: 65500,
-            addr: "2001:db8:ffff::fe".parse().unwrap(),
-        }
+        Endpoint { asn: 65500, addr: "2001:db8:ffff::fe".parse().unwrap() }
     }
 
     fn route(next_hop: &str) -> Route {
@@ -122,10 +95,7 @@ mod tests {
     #[test]
     fn ipv4_announce_and_withdraw_read_back() {
         let mut buf = Vec::new();
-        let prefixes: Vec<IpNet> = vec![
-            "198.18.128.0/22".parse().unwrap(),
-            "198.18.134.0/24".parse().unwrap(),
-        ];
+        let prefixes: Vec<IpNet> = vec!["198.18.128.0/22".parse().unwrap(), "198.18.134.0/24".parse().unwrap()];
         for m in announce(&route("203.0.113.14"), &prefixes) {
             bgp4mp_message(&mut buf, 1_795_000_000, &peer_v4(), &local_v4(), &m);
         }
@@ -139,10 +109,7 @@ mod tests {
         assert_eq!(e[1].prefix.to_string(), "198.18.134.0/24");
         assert_eq!(e[0].peer_asn.to_u32(), 4_200_000_604);
         assert_eq!(e[0].peer_ip, peer_v4().addr);
-        assert_eq!(
-            e[0].as_path.as_ref().unwrap().to_string(),
-            "4200000604 65001 65101 64500 64500"
-        );
+        assert_eq!(e[0].as_path.as_ref().unwrap().to_string(), "4200000604 65001 65101 64500 64500");
         assert_eq!(e[0].next_hop, Some("203.0.113.14".parse().unwrap()));
         assert_eq!(e[0].med, Some(42));
         assert_eq!(e[0].communities.as_ref().unwrap().len(), 1);
@@ -158,10 +125,7 @@ mod tests {
         r.origin = ORIGIN_INCOMPLETE;
         r.med = None;
         r.communities.clear();
-        let p: Vec<IpNet> = vec![
-            "2001:db8:4500::/48".parse().unwrap(),
-            "3fff:10::/32".parse().unwrap(),
-        ];
+        let p: Vec<IpNet> = vec!["2001:db8:4500::/48".parse().unwrap(), "3fff:10::/32".parse().unwrap()];
         for m in announce(&r, &p) {
             bgp4mp_message(&mut buf, 1_795_000_000, &peer_v6(), &local_v6(), &m);
         }
@@ -181,9 +145,7 @@ mod tests {
 
     #[test]
     fn long_announcements_split_below_the_message_limit() {
-        let prefixes: Vec<IpNet> = (0..3000u32)
-            .map(|i| IpNet::new(IpAddr::V4((0x0A00_0000 + (i << 8)).into()), 24).unwrap())
-            .collect();
+        let prefixes: Vec<IpNet> = (0..3000u32).map(|i| IpNet::new(IpAddr::V4((0x0A00_0000 + (i << 8)).into()), 24).unwrap()).collect();
         let msgs = announce(&route("203.0.113.14"), &prefixes);
         assert!(msgs.len() > 1);
         assert!(msgs.iter().all(|m| m.len() <= MAX_MESSAGE));
@@ -194,9 +156,8 @@ mod tests {
         let got: Vec<String> = elems(&buf).iter().map(|e| e.prefix.to_string()).collect();
         let want: Vec<String> = prefixes.iter().map(|p| p.to_string()).collect();
         assert_eq!(got, want);
-        let v6: Vec<IpNet> = (0..2000u128)
-            .map(|i| IpNet::new(IpAddr::V6((0x3fff_0000_u128 << 96 | i << 80).into()), 48).unwrap())
-            .collect();
+        let v6: Vec<IpNet> =
+            (0..2000u128).map(|i| IpNet::new(IpAddr::V6((0x3fff_0000_u128 << 96 | i << 80).into()), 48).unwrap()).collect();
         let msgs = withdraw(&v6);
         assert!(msgs.len() > 1 && msgs.iter().all(|m| m.len() <= MAX_MESSAGE));
     }
@@ -204,57 +165,21 @@ mod tests {
     #[test]
     fn state_changes_read_back_at_record_level() {
         let mut buf = Vec::new();
-        bgp4mp_state_change(
-            &mut buf,
-            1_795_000_000,
-            &peer_v4(),
-            &local_v4(),
-            FsmState::Established,
-            FsmState::Idle,
-        );
-        bgp4mp_state_change(
-            &mut buf,
-            1_795_000_300,
-            &peer_v6(),
-            &local_v6(),
-            FsmState::OpenConfirm,
-            FsmState::Established,
-        );
+        bgp4mp_state_change(&mut buf, 1_795_000_000, &peer_v4(), &local_v4(), FsmState::Established, FsmState::Idle);
+        bgp4mp_state_change(&mut buf, 1_795_000_300, &peer_v6(), &local_v6(), FsmState::OpenConfirm, FsmState::Established);
         let recs = records(&buf);
         assert_eq!(recs.len(), 2);
         let states: Vec<_> = recs
             .iter()
             .map(|r| match &r.message {
-                MrtMessage::Bgp4Mp(Bgp4MpEnum::StateChange(sc)) => (
-                    sc.peer_ip,
-                    sc.peer_asn.to_u32(),
-                    sc.local_asn.to_u32(),
-                    sc.old_state,
-                    sc.new_state,
-                ),
+                MrtMessage::Bgp4Mp(Bgp4MpEnum::StateChange(sc)) => {
+                    (sc.peer_ip, sc.peer_asn.to_u32(), sc.local_asn.to_u32(), sc.old_state, sc.new_state)
+                }
                 other => panic!("not a state change: {other:?}"),
             })
             .collect();
-        assert_eq!(
-            states[0],
-            (
-                peer_v4().addr,
-                4_200_000_604,
-                65500,
-                BgpState::Established,
-                BgpState::Idle
-            )
-        );
-        assert_eq!(
-            states[1],
-            (
-                peer_v6().addr,
-                64601,
-                65500,
-                BgpState::OpenConfirm,
-                BgpState::Established
-            )
-        );
+        assert_eq!(states[0], (peer_v4().addr, 4_200_000_604, 65500, BgpState::Established, BgpState::Idle));
+        assert_eq!(states[1], (peer_v6().addr, 64601, 65500, BgpState::OpenConfirm, BgpState::Established));
         assert_eq!(recs[1].common_header.entry_subtype, SUB_STATE_CHANGE_AS4);
     }
 }

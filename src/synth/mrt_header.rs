@@ -34,10 +34,7 @@ pub mod read_back {
     /// Every record, which must all parse without error or validation warning.
     pub fn records(bytes: &[u8]) -> Vec<MrtRecord> {
         let parser = BgpkitParser::from_reader(std::io::Cursor::new(bytes.to_vec()));
-        let recs: Vec<MrtRecord> = parser
-            .into_fallible_record_iter()
-            .map(|r| r.expect("record parses"))
-            .collect();
+        let recs: Vec<MrtRecord> = parser.into_fallible_record_iter().map(|r| r.expect("record parses")).collect();
         for r in &recs {
             if let MrtMessage::Bgp4Mp(Bgp4MpEnum::Message(m)) = &r.message
                 && let BgpMessage::Update(u) = &m.bgp_message
@@ -52,9 +49,6 @@ pub mod read_back {
     /// The elements (one per prefix and peer) of every record.
     pub fn elems(bytes: &[u8]) -> Vec<BgpElem> {
         let mut el = Elementor::new();
-        records(bytes)
-            .into_iter()
-            .flat_map(|r| el.record_to_elems(r))
-            .collect()
+        records(bytes).into_iter().flat_map(|r| el.record_to_elems(r)).collect()
     }
 }

@@ -15,27 +15,18 @@ use std::io::Write;
 use std::path::Path;
 
 fn io_error(path: &Path, source: std::io::Error) -> SynthError {
-    SynthError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
+    SynthError::Io { path: path.to_path_buf(), source }
 }
 
 fn compress(f: &RawFile) -> std::io::Result<Vec<u8>> {
     match f.kind {
         FileKind::Updates => {
-            let mut e = bzip2::write::BzEncoder::new(
-                Vec::with_capacity(f.raw.len() / 3),
-                bzip2::Compression::best(),
-            );
+            let mut e = bzip2::write::BzEncoder::new(Vec::with_capacity(f.raw.len() / 3), bzip2::Compression::best());
             e.write_all(&f.raw)?;
             e.finish()
         }
         FileKind::Rib => {
-            let mut e = flate2::write::GzEncoder::new(
-                Vec::with_capacity(f.raw.len() / 3),
-                flate2::Compression::default(),
-            );
+            let mut e = flate2::write::GzEncoder::new(Vec::with_capacity(f.raw.len() / 3), flate2::Compression::default());
             e.write_all(&f.raw)?;
             e.finish()
         }
@@ -49,10 +40,7 @@ fn write_atomic(out: &Path, rel: &str, bytes: &[u8]) -> Result<(), SynthError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
     }
-    let tmp = path.with_extension(format!(
-        "{}.tmp",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("")
-    ));
+    let tmp = path.with_extension(format!("{}.tmp", path.extension().and_then(|e| e.to_str()).unwrap_or("")));
     std::fs::write(&tmp, bytes).map_err(|e| io_error(&tmp, e))?;
     std::fs::rename(&tmp, &path).map_err(|e| io_error(&path, e))
 }
@@ -64,13 +52,7 @@ pub fn write_files(out: &Path, files: &[RawFile]) -> Result<Vec<FileSummary>, Sy
         .map(|f| {
             let bytes = compress(f).map_err(|e| io_error(&out.join(&f.rel), e))?;
             write_atomic(out, &f.rel, &bytes)?;
-            let Counts {
-                records,
-                announcements,
-                withdrawals,
-                state_changes,
-                rib_entries,
-            } = f.counts;
+            let Counts { records, announcements, withdrawals, state_changes, rib_entries } = f.counts;
             Ok(FileSummary {
                 path: f.rel.clone().into(),
                 kind: f.kind,

@@ -54,10 +54,7 @@ fn communities(s: &Session, tag: u32, region: u32) -> Vec<u32> {
     if s.asn > 0xFFFF {
         return Vec::new();
     }
-    vec![
-        (s.asn << 16) | (1000 + tag),
-        (s.asn << 16) | (2000 + region),
-    ]
+    vec![(s.asn << 16) | (1000 + tag), (s.asn << 16) | (2000 + region)]
 }
 
 fn route(w: &World, s: &Session, path: Vec<u32>, attr: u8, h: u64, tag: u32) -> Route {
@@ -124,14 +121,7 @@ pub fn entity(w: &World, routes: &mut Routes, s: &Session, e: usize, reach: Reac
         Reach::Stale(u) => (u, true),
     };
     let up = ent.upstreams[u % ent.upstreams.len()];
-    let h = mix(&[
-        w.sc.seed,
-        0xE17,
-        u64::from(s.asn),
-        e as u64,
-        u as u64,
-        u64::from(stale),
-    ]);
+    let h = mix(&[w.sc.seed, 0xE17, u64::from(s.asn), e as u64, u as u64, u64::from(stale)]);
     let mut path = vec![s.asn];
     if s.full || stale {
         path.push(t.tier1[(h % t.tier1.len() as u64) as usize]);

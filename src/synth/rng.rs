@@ -98,9 +98,6 @@ mod tests {
         }
         assert!(seen.iter().all(|&s| s));
         assert_ne!(mix(&[1, 2]), mix(&[2, 1]));
-        assert_ne!(
-            SplitMix64::fork(1, "a").next_u64(),
-            SplitMix64::fork(1, "b").next_u64()
-        );
+        assert_ne!(SplitMix64::fork(1, "a").next_u64(), SplitMix64::fork(1, "b").next_u64());
     }
 }

@@ -13,33 +13,20 @@ use super::world::{Origin, Owner, PrefixInfo, Session, parse, spec_error};
 use std::net::{IpAddr, Ipv4Addr};
 
 /// One session per peer and family, with what it carries.
-pub fn sessions(
-    sc: &'static Scenario,
-    prefixes: &[PrefixInfo],
-    origins: &[Origin],
-) -> Result<Vec<Session>, SynthError> {
+pub fn sessions(sc: &'static Scenario, prefixes: &[PrefixInfo], origins: &[Origin]) -> Result<Vec<Session>, SynthError> {
     let local_v4: IpAddr = parse(sc, sc.collector.addr_v4, "collector address")?;
     let local_v6: IpAddr = parse(sc, sc.collector.addr_v6, "collector address")?;
     let mut out = Vec::new();
     for (i, peer) in sc.peers.iter().enumerate() {
-        let bgp_id = if peer.addr_v4.is_empty() {
-            Ipv4Addr::new(198, 51, 100, 1 + i as u8)
-        } else {
-            parse(sc, peer.addr_v4, "peer address")?
-        };
-        for (ipv6, feed, addr) in [
-            (false, peer.v4, peer.addr_v4),
-            (true, peer.v6, peer.addr_v6),
-        ] {
+        let bgp_id =
+            if peer.addr_v4.is_empty() { Ipv4Addr::new(198, 51, 100, 1 + i as u8) } else { parse(sc, peer.addr_v4, "peer address")? };
+        for (ipv6, feed, addr) in [(false, peer.v4, peer.addr_v4), (true, peer.v6, peer.addr_v6)] {
             if feed == Feed::None {
                 continue;
             }
             let addr: IpAddr = parse(sc, addr, "peer address")?;
             if addr.is_ipv6() != ipv6 {
-                return Err(spec_error(
-                    sc,
-                    format!("peer {}: address {addr} is of the wrong family", peer.node),
-                ));
+                return Err(spec_error(sc, format!("peer {}: address {addr} is of the wrong family", peer.node)));
             }
             let family = |id: &u32| prefixes[*id as usize].net.addr().is_ipv6() == ipv6;
             let mut carried = vec![false; prefixes.len()];
@@ -50,13 +37,9 @@ pub fn sessions(
                     }
                     (true, true)
                 }
-                Feed::Partial {
-                    prefixes: want,
-                    entities,
-                } => {
+                Feed::Partial { prefixes: want, entities } => {
                     // A customer cone: whole origins, picked at random, until the size is met.
-                    let mut rng =
-                        SplitMix64::fork(sc.seed ^ i as u64, if ipv6 { "cone6" } else { "cone4" });
+                    let mut rng = SplitMix64::fork(sc.seed ^ i as u64, if ipv6 { "cone6" } else { "cone4" });
                     let mut have = 0u32;
                     let mut tries = 0;
                     while have < want && tries < 100 * origins.len() {
@@ -85,22 +68,9 @@ pub fn sessions(
                     }
                 }
             }
-            let carries = (0..prefixes.len() as u32)
-                .filter(|&id| carried[id as usize])
-                .collect();
+            let carries = (0..prefixes.len() as u32).filter(|&id| carried[id as usize]).collect();
             let local = if ipv6 { local_v6 } else { local_v4 };
-            out.push(Session {
-                peer: i,
-                node: peer.node,
-                asn: peer.asn,
-                addr,
-                local,
-                bgp_id,
-                ipv6,
-                full,
-                carries,
-                carried,
-            });
+            out.push(Session { peer: i, node: peer.node, asn: peer.asn, addr, local, bgp_id, ipv6, full, carries, carried });
         }
     }
     if out.len() > usize::from(u16::MAX) {

@@ -100,11 +100,7 @@ impl Sim {
         if self.up[s] && want != self.adv[s][p as usize] {
             self.adv[s][p as usize] = want;
             self.since[s][p as usize] = ts;
-            self.out.push(Emitted {
-                ts,
-                session: s as u16,
-                message: Message::Route { p, route: want },
-            });
+            self.out.push(Emitted { ts, session: s as u16, message: Message::Route { p, route: want } });
         }
     }
 
@@ -123,9 +119,7 @@ impl Sim {
                 let mut route = None;
                 for &p in &w.origins[origin as usize].prefixes {
                     if sess.carried[p as usize] && self.desired[s][p as usize].is_some() {
-                        let r = *route.get_or_insert_with(|| {
-                            paths::background(w, routes, sess, origin, variant)
-                        });
+                        let r = *route.get_or_insert_with(|| paths::background(w, routes, sess, origin, variant));
                         self.desired[s][p as usize] = Some(r);
                         self.sync(i.ts, s, p);
                     }
@@ -138,20 +132,14 @@ impl Sim {
                 }
             }
             Action::BgAnnounce { p } => {
-                if let (true, Owner::Background(o)) =
-                    (sess.carried[p as usize], w.prefixes[p as usize].owner)
-                {
+                if let (true, Owner::Background(o)) = (sess.carried[p as usize], w.prefixes[p as usize].owner) {
                     let r = paths::background(w, routes, sess, o, self.variant[s][o as usize]);
                     self.desired[s][p as usize] = Some(r);
                     self.sync(i.ts, s, p);
                 }
             }
             Action::State { old, new } => {
-                self.out.push(Emitted {
-                    ts: i.ts,
-                    session: i.session,
-                    message: Message::State { old, new },
-                });
+                self.out.push(Emitted { ts: i.ts, session: i.session, message: Message::State { old, new } });
                 if old == FsmState::Established && new != FsmState::Established {
                     self.up[s] = false;
                     self.adv[s].iter_mut().for_each(|r| *r = None);
@@ -162,10 +150,7 @@ impl Sim {
             }
             Action::Resend { part, parts } => {
                 let n = sess.carries.len();
-                let (a, b) = (
-                    n * usize::from(part) / usize::from(parts),
-                    n * (usize::from(part) + 1) / usize::from(parts),
-                );
+                let (a, b) = (n * usize::from(part) / usize::from(parts), n * (usize::from(part) + 1) / usize::from(parts));
                 // Grouped by route, so that prefixes sharing attributes share an UPDATE.
                 let mut todo: Vec<(Option<u32>, u32)> = sess.carries[a..b]
                     .iter()
@@ -194,60 +179,25 @@ mod tests {
         let (initial, since) = timeline::initial(&w, &mut routes);
         let mut sim = Sim::new(&w, initial, since);
         let s = 0usize;
-        let table = |sim: &Sim| {
-            w.sessions[s]
-                .carries
-                .iter()
-                .map(|&p| sim.advertised(s, p))
-                .collect::<Vec<_>>()
-        };
+        let table = |sim: &Sim| w.sessions[s].carries.iter().map(|&p| sim.advertised(s, p)).collect::<Vec<_>>();
         let before = table(&sim);
         assert!(before.iter().all(Option::is_some));
-        let at = |ts, action| Intent {
-            ts,
-            seq: 0,
-            session: s as u16,
-            action,
-        };
+        let at = |ts, action| Intent { ts, seq: 0, session: s as u16, action };
         use FsmState::*;
-        sim.apply(
-            &w,
-            &mut routes,
-            &at(
-                100,
-                Action::State {
-                    old: Established,
-                    new: Idle,
-                },
-            ),
-        );
+        sim.apply(&w, &mut routes, &at(100, Action::State { old: Established, new: Idle }));
         assert!(table(&sim).iter().all(Option::is_none));
         // Changes while down are remembered, not sent.
         let p = w.sessions[s].carries[0];
         sim.apply(&w, &mut routes, &at(101, Action::BgWithdraw { p }));
         assert_eq!(sim.out.len(), 1);
-        sim.apply(
-            &w,
-            &mut routes,
-            &at(
-                200,
-                Action::State {
-                    old: OpenConfirm,
-                    new: Established,
-                },
-            ),
-        );
+        sim.apply(&w, &mut routes, &at(200, Action::State { old: OpenConfirm, new: Established }));
         for part in 0..3 {
             sim.apply(&w, &mut routes, &at(201, Action::Resend { part, parts: 3 }));
         }
         let after = table(&sim);
         assert_eq!(after[0], None);
         assert_eq!(after[1..], before[1..]);
-        let sent = sim
-            .out
-            .iter()
-            .filter(|e| matches!(e.message, Message::Route { route: Some(_), .. }))
-            .count();
+        let sent = sim.out.iter().filter(|e| matches!(e.message, Message::Route { route: Some(_), .. })).count();
         assert_eq!(sent, before.len() - 1);
     }
 }

@@ -95,14 +95,7 @@ impl SynthSummary {
             let t = match out.iter_mut().find(|t| t.kind == f.kind) {
                 Some(t) => t,
                 None => {
-                    out.push(KindTotals {
-                        kind: f.kind,
-                        files: 0,
-                        records: 0,
-                        rows: 0,
-                        raw_bytes: 0,
-                        bytes: 0,
-                    });
+                    out.push(KindTotals { kind: f.kind, files: 0, records: 0, rows: 0, raw_bytes: 0, bytes: 0 });
                     out.last_mut().expect("just pushed")
                 }
             };

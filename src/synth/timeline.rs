@@ -24,12 +24,7 @@ impl Plan {
     pub fn push(&mut self, ts: u32, session: usize, action: Action) {
         let seq = self.intents.len() as u32;
         let session = session as u16;
-        self.intents.push(Intent {
-            ts,
-            seq,
-            session,
-            action,
-        });
+        self.intents.push(Intent { ts, seq, session, action });
     }
 }
 
@@ -44,9 +39,7 @@ pub fn initial(w: &World, routes: &mut Routes) -> (Vec<Vec<Option<u32>>>, Vec<Ve
         for &p in &s.carries {
             t[p as usize] = Some(match w.prefixes[p as usize].owner {
                 Owner::Background(o) => paths::background(w, routes, s, o, 0),
-                Owner::Entity(e) => {
-                    paths::entity(w, routes, s, e, Reach::Via(paths::usual_upstream(w, s, e)))
-                }
+                Owner::Entity(e) => paths::entity(w, routes, s, e, Reach::Via(paths::usual_upstream(w, s, e))),
             });
             let age = mix(&[w.sc.seed, i as u64, u64::from(p)]) % (30 * 86400);
             a[p as usize] = w.start - 60 - age as u32;

@@ -22,10 +22,7 @@ struct NodeAsn {
 }
 
 fn node_asn(u: &Upstream) -> NodeAsn {
-    NodeAsn {
-        node: u.node,
-        asn: u.asn,
-    }
+    NodeAsn { node: u.node, asn: u.asn }
 }
 
 #[derive(Serialize)]
@@ -122,8 +119,7 @@ fn feed_name(f: Feed) -> &'static str {
 
 fn entity(w: &World, e: usize) -> TruthEntity {
     let ent = &w.sc.entities[e];
-    let (v6, v4): (Vec<&'static str>, Vec<&'static str>) =
-        ent.prefixes.iter().copied().partition(|p| p.contains(':'));
+    let (v6, v4): (Vec<&'static str>, Vec<&'static str>) = ent.prefixes.iter().copied().partition(|p| p.contains(':'));
     TruthEntity {
         name: ent.name,
         asn: ent.asn,
@@ -142,17 +138,10 @@ fn peers(w: &World, sizes: &[TableSize]) -> Vec<TruthPeer> {
     let target = &w.sc.entities[0];
     let mut peers = Vec::new();
     for (i, p) in w.sc.peers.iter().enumerate() {
-        let mine = || {
-            w.sessions
-                .iter()
-                .zip(sizes)
-                .filter(move |(s, _)| s.peer == i)
-        };
+        let mine = || w.sessions.iter().zip(sizes).filter(move |(s, _)| s.peer == i);
         let (v4, v6) = mine().fold((0, 0), |(a, b), (_, z)| (a + z.v4, b + z.v6));
         let carries = |s: &Session| w.entity_prefixes[0].iter().any(|&x| s.carried[x as usize]);
-        let target_via = mine()
-            .any(|(s, _)| carries(s))
-            .then(|| node_asn(&target.upstreams[p.via % target.upstreams.len()]));
+        let target_via = mine().any(|(s, _)| carries(s)).then(|| node_asn(&target.upstreams[p.via % target.upstreams.len()]));
         peers.push(TruthPeer {
             node: p.node,
             asn: p.asn,
@@ -174,11 +163,7 @@ fn ases(sc: &Scenario) -> BTreeMap<String, u32> {
     let mut ases = BTreeMap::new();
     ases.insert("C".to_string(), sc.collector.asn);
     for (e, ent) in sc.entities.iter().enumerate() {
-        let name = if e == 0 {
-            "T".to_string()
-        } else {
-            format!("T{}", e + 1)
-        };
+        let name = if e == 0 { "T".to_string() } else { format!("T{}", e + 1) };
         ases.insert(name, ent.asn);
         for u in ent.upstreams {
             ases.insert(u.node.to_string(), u.asn);
@@ -201,45 +186,21 @@ fn event(w: &World, ev: &Event) -> Result<TruthEvent, SynthError> {
     };
     let mut session = None;
     let (kind, entity, scope, cause) = match ev.kind {
-        EventKind::UpstreamLinkDown {
-            entity: e,
-            upstream: u,
-        } => {
+        EventKind::UpstreamLinkDown { entity: e, upstream: u } => {
             let others = ups(e).iter().enumerate().filter(|(i, _)| *i != u);
             let remaining = others.map(|(_, x)| node_asn(x)).collect();
-            (
-                "partial",
-                Some(e),
-                whole(e, vec![node_asn(&ups(e)[u])], remaining),
-                "upstream",
-            )
+            ("partial", Some(e), whole(e, vec![node_asn(&ups(e)[u])], remaining), "upstream")
         }
-        EventKind::FullOutage { entity: e } => {
-            ("full_outage", Some(e), whole(e, all(e), vec![]), "internal")
-        }
+        EventKind::FullOutage { entity: e } => ("full_outage", Some(e), whole(e, all(e), vec![]), "internal"),
         EventKind::PrefixFlap { entity: e, prefix } => {
-            let scope = Scope {
-                prefixes: vec![prefix],
-                upstreams_lost: all(e),
-                upstreams_remaining: vec![],
-            };
+            let scope = Scope { prefixes: vec![prefix], upstreams_lost: all(e), upstreams_remaining: vec![] };
             ("flap", Some(e), scope, "internal")
         }
         EventKind::SessionReset { peer, ipv6 } => {
-            let s = w
-                .session(peer, ipv6)
-                .ok_or_else(|| spec_error(sc, "no such session"))?;
+            let s = w.session(peer, ipv6).ok_or_else(|| spec_error(sc, "no such session"))?;
             let s = &w.sessions[s];
-            session = Some(SessionRef {
-                node: s.node,
-                asn: s.asn,
-                addr: s.addr.to_string(),
-            });
-            let scope = Scope {
-                prefixes: vec![],
-                upstreams_lost: vec![],
-                upstreams_remaining: all(0),
-            };
+            session = Some(SessionRef { node: s.node, asn: s.asn, addr: s.addr.to_string() });
+            let scope = Scope { prefixes: vec![], upstreams_lost: vec![], upstreams_remaining: all(0) };
             ("session_reset", None, scope, "collector")
         }
     };
@@ -284,23 +245,13 @@ pub fn truth_file(w: &World, sizes: &[TableSize]) -> Result<RawFile, SynthError>
             peers: peers(w, sizes),
         },
         ases: ases(sc),
-        events: sc
-            .events
-            .iter()
-            .map(|ev| event(w, ev))
-            .collect::<Result<_, _>>()?,
+        events: sc.events.iter().map(|ev| event(w, ev)).collect::<Result<_, _>>()?,
         lab_end: sc.end,
         lab_end_epoch: f64::from(w.end),
         baseline_note: "all time outside events is baseline; background prefixes churn throughout",
     };
-    let mut text = serde_json::to_string_pretty(&truth)
-        .map_err(|e| spec_error(sc, format!("truth.json: {e}")))?;
+    let mut text = serde_json::to_string_pretty(&truth).map_err(|e| spec_error(sc, format!("truth.json: {e}")))?;
     text.push('\n');
     let raw = text.into_bytes();
-    Ok(RawFile {
-        rel: "truth.json".into(),
-        kind: FileKind::Truth,
-        raw,
-        counts: Default::default(),
-    })
+    Ok(RawFile { rel: "truth.json".into(), kind: FileKind::Truth, raw, counts: Default::default() })
 }

@@ -77,29 +77,20 @@ pub struct World {
 }
 
 pub fn spec_error(sc: &Scenario, what: impl Into<String>) -> SynthError {
-    SynthError::Spec {
-        scenario: sc.name.to_string(),
-        what: what.into(),
-    }
+    SynthError::Spec { scenario: sc.name.to_string(), what: what.into() }
 }
 
 /// Parses an RFC 3339 time into Unix seconds.
 pub fn parse_time(sc: &Scenario, s: &str) -> Result<u32, SynthError> {
-    let t = chrono::DateTime::parse_from_rfc3339(s)
-        .map_err(|e| spec_error(sc, format!("time {s:?}: {e}")))?;
+    let t = chrono::DateTime::parse_from_rfc3339(s).map_err(|e| spec_error(sc, format!("time {s:?}: {e}")))?;
     u32::try_from(t.timestamp()).map_err(|_| spec_error(sc, format!("time {s:?} out of range")))
 }
 
-pub(super) fn parse<T: std::str::FromStr>(
-    sc: &Scenario,
-    s: &str,
-    what: &str,
-) -> Result<T, SynthError>
+pub(super) fn parse<T: std::str::FromStr>(sc: &Scenario, s: &str, what: &str) -> Result<T, SynthError>
 where
     T::Err: std::fmt::Display,
 {
-    s.parse()
-        .map_err(|e| spec_error(sc, format!("{what} {s:?}: {e}")))
+    s.parse().map_err(|e| spec_error(sc, format!("{what} {s:?}: {e}")))
 }
 
 /// Sort key of a prefix in a RIB dump.
@@ -112,17 +103,7 @@ fn key(net: &IpNet) -> (bool, u128, u8) {
 
 /// Prefix lengths of the background table with their weights (per mille), roughly the
 /// shape of today's global tables.
-const V4_LENGTHS: [(u8, u32); 9] = [
-    (24, 560),
-    (23, 100),
-    (22, 120),
-    (21, 60),
-    (20, 70),
-    (19, 30),
-    (18, 20),
-    (17, 10),
-    (16, 30),
-];
+const V4_LENGTHS: [(u8, u32); 9] = [(24, 560), (23, 100), (22, 120), (21, 60), (20, 70), (19, 30), (18, 20), (17, 10), (16, 30)];
 const V6_LENGTHS: [(u8, u32); 5] = [(48, 550), (44, 120), (40, 100), (36, 50), (32, 180)];
 
 fn draw_len(rng: &mut SplitMix64, table: &[(u8, u32)]) -> u8 {
@@ -166,10 +147,7 @@ impl World {
         let start = parse_time(sc, sc.start)?;
         let end = parse_time(sc, sc.end)?;
         if end <= start || (end - start) % sc.update_every_s != 0 {
-            return Err(spec_error(
-                sc,
-                "end must be after start by a whole number of update files",
-            ));
+            return Err(spec_error(sc, "end must be after start by a whole number of update files"));
         }
         let collector_id: Ipv4Addr = parse(sc, sc.collector.addr_v4, "collector address")?;
         let bg = &sc.background;
@@ -177,19 +155,10 @@ impl World {
         let mut rng = SplitMix64::fork(sc.seed, "prefixes");
         // Background prefixes, keyed for sorting; the first draw of a network wins.
         let mut nets: BTreeMap<(bool, u128, u8), (IpNet, Owner)> = BTreeMap::new();
-        for (count, space, lengths) in [
-            (bg.v4_prefixes, bg.v4_space, &V4_LENGTHS[..]),
-            (bg.v6_prefixes, bg.v6_space, &V6_LENGTHS[..]),
-        ] {
-            let space: Vec<IpNet> = space
-                .iter()
-                .map(|s| parse(sc, s, "background space"))
-                .collect::<Result<_, _>>()?;
+        for (count, space, lengths) in [(bg.v4_prefixes, bg.v4_space, &V4_LENGTHS[..]), (bg.v6_prefixes, bg.v6_space, &V6_LENGTHS[..])] {
+            let space: Vec<IpNet> = space.iter().map(|s| parse(sc, s, "background space")).collect::<Result<_, _>>()?;
             if count > 0 && space.is_empty() {
-                return Err(spec_error(
-                    sc,
-                    "background prefixes need a space to come from",
-                ));
+                return Err(spec_error(sc, "background prefixes need a space to come from"));
             }
             let mut made = 0u32;
             while made < count {
@@ -199,44 +168,27 @@ impl World {
                     continue;
                 }
                 // Every origin gets one prefix before any gets a second (IPv4), then skewed.
-                let origin = if !net.addr().is_ipv6() && made < n_origins {
-                    made
-                } else {
-                    skewed(&mut rng, n_origins)
-                };
+                let origin = if !net.addr().is_ipv6() && made < n_origins { made } else { skewed(&mut rng, n_origins) };
                 nets.insert(key(&net), (net, Owner::Background(origin)));
                 made += 1;
             }
         }
         for (e, ent) in sc.entities.iter().enumerate() {
             if ent.upstreams.is_empty() {
-                return Err(spec_error(
-                    sc,
-                    format!("entity {} has no upstream", ent.name),
-                ));
+                return Err(spec_error(sc, format!("entity {} has no upstream", ent.name)));
             }
             for p in ent.prefixes {
                 let net: IpNet = parse(sc, p, "entity prefix")?;
                 if net != net.trunc() || nets.insert(key(&net), (net, Owner::Entity(e))).is_some() {
-                    return Err(spec_error(
-                        sc,
-                        format!("entity prefix {p} is not a network or is taken twice"),
-                    ));
+                    return Err(spec_error(sc, format!("entity prefix {p} is not a network or is taken twice")));
                 }
             }
         }
-        let prefixes: Vec<PrefixInfo> = nets
-            .into_values()
-            .map(|(net, owner)| PrefixInfo { net, owner })
-            .collect();
+        let prefixes: Vec<PrefixInfo> = nets.into_values().map(|(net, owner)| PrefixInfo { net, owner }).collect();
         let mut origins: Vec<Origin> = (0..n_origins)
             .map(|i| {
                 let h = mix(&[sc.seed, 0x0419, u64::from(i)]);
-                let asn = if i < bg.origins_16bit {
-                    bg.origin_asn_16 + i
-                } else {
-                    bg.origin_asn_32 + (i - bg.origins_16bit)
-                };
+                let asn = if i < bg.origins_16bit { bg.origin_asn_16 + i } else { bg.origin_asn_32 + (i - bg.origins_16bit) };
                 let regional = sc.transit.regional;
                 let k = 1 + (h % 3) as usize;
                 let mut upstreams: Vec<u32> = Vec::new();
@@ -246,23 +198,9 @@ impl World {
                         upstreams.push(u);
                     }
                 }
-                let prepend = if (h >> 20) % 100 < 8 {
-                    1 + ((h >> 28) % 3) as u8
-                } else {
-                    0
-                };
-                let attr = if (h >> 36) % 100 < 15 {
-                    super::bgp_update::ORIGIN_INCOMPLETE
-                } else {
-                    super::bgp_update::ORIGIN_IGP
-                };
-                Origin {
-                    asn,
-                    upstreams,
-                    prepend,
-                    attr,
-                    prefixes: Vec::new(),
-                }
+                let prepend = if (h >> 20) % 100 < 8 { 1 + ((h >> 28) % 3) as u8 } else { 0 };
+                let attr = if (h >> 36) % 100 < 15 { super::bgp_update::ORIGIN_INCOMPLETE } else { super::bgp_update::ORIGIN_IGP };
+                Origin { asn, upstreams, prepend, attr, prefixes: Vec::new() }
             })
             .collect();
         let mut entity_prefixes = vec![Vec::new(); sc.entities.len()];
@@ -273,23 +211,12 @@ impl World {
             }
         }
         let sessions = super::sessions::sessions(sc, &prefixes, &origins)?;
-        Ok(World {
-            sc,
-            start,
-            end,
-            collector_id,
-            prefixes,
-            origins,
-            entity_prefixes,
-            sessions,
-        })
+        Ok(World { sc, start, end, collector_id, prefixes, origins, entity_prefixes, sessions })
     }
 
     /// The session of peer `node` on one family.
     pub fn session(&self, node: &str, ipv6: bool) -> Option<usize> {
-        self.sessions
-            .iter()
-            .position(|s| s.node == node && s.ipv6 == ipv6)
+        self.sessions.iter().position(|s| s.node == node && s.ipv6 == ipv6)
     }
 }
 
@@ -302,35 +229,20 @@ mod tests {
     #[test]
     fn demo_world_is_sorted_unique_and_sized_as_declared() {
         let w = World::build(&DEMO).unwrap();
-        assert!(
-            w.prefixes
-                .windows(2)
-                .all(|p| key(&p[0].net) < key(&p[1].net))
-        );
+        assert!(w.prefixes.windows(2).all(|p| key(&p[0].net) < key(&p[1].net)));
         let bg = |v6: bool| {
             let is_bg = |p: &&PrefixInfo| matches!(p.owner, Owner::Background(_));
-            w.prefixes
-                .iter()
-                .filter(is_bg)
-                .filter(|p| p.net.addr().is_ipv6() == v6)
-                .count()
+            w.prefixes.iter().filter(is_bg).filter(|p| p.net.addr().is_ipv6() == v6).count()
         };
         assert_eq!((bg(false), bg(true)), (3000, 600));
         let entity: usize = DEMO.entities.iter().map(|e| e.prefixes.len()).sum();
-        assert_eq!(
-            w.entity_prefixes.iter().map(Vec::len).sum::<usize>(),
-            entity
-        );
+        assert_eq!(w.entity_prefixes.iter().map(Vec::len).sum::<usize>(), entity);
         assert_eq!(w.sessions.len(), 19);
         for s in &w.sessions {
             let peer = &DEMO.peers[s.peer];
             let feed = if s.ipv6 { peer.v6 } else { peer.v4 };
             let fam = |p: &u32| w.prefixes[*p as usize].net.addr().is_ipv6() == s.ipv6;
-            assert!(
-                s.carries.iter().all(fam),
-                "{} carries the other family",
-                s.node
-            );
+            assert!(s.carries.iter().all(fam), "{} carries the other family", s.node);
             let own = |p: &&u32| matches!(w.prefixes[**p as usize].owner, Owner::Entity(_));
             let (ents, n) = (s.carries.iter().filter(own).count(), s.carries.len());
             match feed {

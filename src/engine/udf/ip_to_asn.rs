@@ -35,7 +35,9 @@ impl RoutingTable {
     pub fn from_intervals(batches: &[RecordBatch]) -> Result<RoutingTable> {
         let mut by_prefix: BTreeMap<(IpNet, u32), Vec<(i64, i64)>> = BTreeMap::new();
         for b in batches {
-            let get = |n: &str| b.column_by_name(n).cloned().ok_or_else(|| datafusion::error::DataFusionError::Internal(format!("routing rows lack {n}")));
+            let get = |n: &str| {
+                b.column_by_name(n).cloned().ok_or_else(|| datafusion::error::DataFusionError::Internal(format!("routing rows lack {n}")))
+            };
             let prefix = arrow::compute::cast(&get("prefix")?, &DataType::Utf8)?;
             let prefix = prefix.as_string::<i32>();
             let origin = arrow::compute::cast(&get("origin_asn")?, &DataType::UInt32)?;
@@ -233,7 +235,8 @@ mod tests {
 
     #[test]
     fn reads_caida_pfx2as_with_moas_and_sets() {
-        let (t, bad) = RoutingTable::from_pfx2as("# comment\n1.0.0.0\t24\t13335\n1.0.4.0\t22\t38803_56203\n1.0.8.0\t21\t4134,4809\nbroken line\n");
+        let (t, bad) =
+            RoutingTable::from_pfx2as("# comment\n1.0.0.0\t24\t13335\n1.0.4.0\t22\t38803_56203\n1.0.8.0\t21\t4134,4809\nbroken line\n");
         assert_eq!(bad, 1);
         assert_eq!(t.len(), 3);
         assert_eq!(t.lookup("1.0.0.1".parse().unwrap(), Some(0)), Some(13335));
