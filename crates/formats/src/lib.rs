@@ -10,10 +10,15 @@
 //! rows are batched. Damage becomes data: every record is either rows or a reject.
 
 pub mod compress;
+pub mod dns;
+pub mod dnstap;
 pub mod format;
 pub mod mrt;
+pub mod pcap;
 pub mod registry;
+pub mod resolver_log;
 pub mod table;
+pub mod zeek;
 
 pub use compress::{Compression, Input};
 pub use format::{FileContext, Format, FormatError, MemorySink, ReadStats, Reject, Sink, SinkError};

@@ -7,7 +7,13 @@ use crate::format::Format;
 
 /// Every format, in sniffing order.
 pub fn formats() -> &'static [&'static dyn Format] {
-    static ALL: &[&dyn Format] = &[&crate::mrt::Mrt];
+    // MRT first: the binary DNS formats check magic numbers MRT headers cannot carry
+    // (Frame Streams escape + START, pcap/pcapng magic), and the text DNS formats come last.
+    static ALL: &[&dyn Format] = &[
+        &crate::mrt::Mrt,
+        &crate::dnstap::Dnstap,
+        &crate::pcap::Pcap,
+    ];
     ALL
 }
 

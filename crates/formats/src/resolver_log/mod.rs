@@ -1,0 +1,1 @@
+//! resolver_log (in progress)

@@ -1,0 +1,1 @@
+//! zeek (in progress)
