@@ -13,6 +13,7 @@ pub fn formats() -> &'static [&'static dyn Format] {
         &crate::mrt::Mrt,
         &crate::dnstap::Dnstap,
         &crate::pcap::Pcap,
+        &crate::zeek::Zeek,
     ];
     ALL
 }
