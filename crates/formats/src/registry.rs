@@ -14,6 +14,7 @@ pub fn formats() -> &'static [&'static dyn Format] {
         &crate::dnstap::Dnstap,
         &crate::pcap::Pcap,
         &crate::zeek::Zeek,
+        &crate::resolver_log::ResolverLog { year: None },
     ];
     ALL
 }
