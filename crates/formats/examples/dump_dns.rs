@@ -15,13 +15,22 @@ fn main() {
     let comp = Compression::sniff(&bytes);
     let dec = comp.decoder(Box::new(std::io::Cursor::new(bytes))).unwrap();
     let mut input = Input::new(dec);
-    let head = input.peek(lightsout_formats::format::SNIFF_BYTES).unwrap().to_vec();
+    let head = input
+        .peek(lightsout_formats::format::SNIFF_BYTES)
+        .unwrap()
+        .to_vec();
     let format = match kind {
         Some(k) => registry::by_name(&k).expect("unknown --kind"),
         None => registry::sniff(&head).expect("format not recognised"),
     };
     let mut sink = MemorySink::default();
-    let stats = format.read(&mut input, &FileContext::new("0000000000000000", "dump"), &mut sink).unwrap();
+    let stats = format
+        .read(
+            &mut input,
+            &FileContext::new("0000000000000000", "dump"),
+            &mut sink,
+        )
+        .unwrap();
     let b = sink.concat(Table::DnsEvents);
     let schema = b.schema();
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
@@ -42,7 +51,10 @@ fn main() {
         println!("{}", cells.join("\t"));
     }
     for r in &sink.rejects {
-        println!("REJECT @{}..{:?} line {:?}: {} [{}]", r.offset, r.end_offset, r.line, r.reason, r.excerpt);
+        println!(
+            "REJECT @{}..{:?} line {:?}: {} [{}]",
+            r.offset, r.end_offset, r.line, r.reason, r.excerpt
+        );
     }
     println!("format={} {stats:?}", format.name());
 }
@@ -51,7 +63,10 @@ fn arrow_cast_value(col: &dyn Array, row: usize) -> String {
     use arrow_array::types::*;
     use arrow_schema::DataType::*;
     match col.data_type() {
-        Timestamp(_, _) => col.as_primitive::<TimestampMicrosecondType>().value(row).to_string(),
+        Timestamp(_, _) => col
+            .as_primitive::<TimestampMicrosecondType>()
+            .value(row)
+            .to_string(),
         UInt16 => col.as_primitive::<UInt16Type>().value(row).to_string(),
         UInt64 => col.as_primitive::<UInt64Type>().value(row).to_string(),
         Float64 => col.as_primitive::<Float64Type>().value(row).to_string(),

@@ -94,7 +94,12 @@ pub struct DnsEvent {
 
 impl DnsEvent {
     /// An event with only the required fields set.
-    pub fn new(ts: i64, source_format: &'static str, message_type: MessageType, record_offset: u64) -> Self {
+    pub fn new(
+        ts: i64,
+        source_format: &'static str,
+        message_type: MessageType,
+        record_offset: u64,
+    ) -> Self {
         DnsEvent {
             ts,
             source_format,

@@ -40,12 +40,20 @@ pub struct Lines<'a, 'b> {
 
 impl<'a, 'b> Lines<'a, 'b> {
     pub fn new(input: &'a mut Input<'b>) -> Self {
-        Lines { input, number: 0, max: MAX_LINE }
+        Lines {
+            input,
+            number: 0,
+            max: MAX_LINE,
+        }
     }
 
     #[cfg(test)]
     pub fn with_max(input: &'a mut Input<'b>, max: usize) -> Self {
-        Lines { input, number: 0, max }
+        Lines {
+            input,
+            number: 0,
+            max,
+        }
     }
 
     /// Offset of the next byte to read.
@@ -73,7 +81,8 @@ impl<'a, 'b> Lines<'a, 'b> {
             if chunk.len() > room {
                 line.too_long = true;
             }
-            line.bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            line.bytes
+                .extend_from_slice(&chunk[..chunk.len().min(room)]);
             self.input.consume(used);
             if done {
                 break;
@@ -107,7 +116,12 @@ mod tests {
         }
         assert_eq!(
             got,
-            vec![(b"ab".to_vec(), 0, 1, false), (b"cdef".to_vec(), 4, 2, true), (b"".to_vec(), 11, 3, false), (b"last".to_vec(), 12, 4, false)]
+            vec![
+                (b"ab".to_vec(), 0, 1, false),
+                (b"cdef".to_vec(), 4, 2, true),
+                (b"".to_vec(), 11, 3, false),
+                (b"last".to_vec(), 12, 4, false)
+            ]
         );
     }
 }

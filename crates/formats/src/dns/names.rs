@@ -249,16 +249,18 @@ pub fn normalize_qname(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if b == b'\\' && i + 3 < bytes.len() && bytes[i + 1] == b'x' {
-            if let Some(v) = hex_byte(bytes[i + 2], bytes[i + 3]) {
-                if (0x21..=0x7e).contains(&v) && v != b'.' && v != b'\\' {
-                    out.push(v.to_ascii_lowercase() as char);
-                } else {
-                    let _ = write!(out, "\\{v:03}");
-                }
-                i += 4;
-                continue;
+        if b == b'\\'
+            && i + 3 < bytes.len()
+            && bytes[i + 1] == b'x'
+            && let Some(v) = hex_byte(bytes[i + 2], bytes[i + 3])
+        {
+            if (0x21..=0x7e).contains(&v) && v != b'.' && v != b'\\' {
+                out.push(v.to_ascii_lowercase() as char);
+            } else {
+                let _ = write!(out, "\\{v:03}");
             }
+            i += 4;
+            continue;
         }
         if b.is_ascii() {
             out.push(b.to_ascii_lowercase() as char);

@@ -63,7 +63,11 @@ pub struct Pairer {
 
 impl Default for Pairer {
     fn default() -> Self {
-        Pairer::new(DEFAULT_WINDOW_US, DEFAULT_ORPHAN_WINDOW_US, DEFAULT_MAX_PENDING)
+        Pairer::new(
+            DEFAULT_WINDOW_US,
+            DEFAULT_ORPHAN_WINDOW_US,
+            DEFAULT_MAX_PENDING,
+        )
     }
 }
 
@@ -135,16 +139,20 @@ impl Pairer {
     pub fn query(&mut self, key: PairKey, ev: DnsEvent, out: &mut dyn FnMut(DnsEvent)) {
         self.advance(ev.ts, out);
         if let Some(bucket) = self.buckets.get_mut(&key) {
-            let found = bucket.iter().position(|e| e.is_response && e.ev.response_ts.is_none_or(|t| t >= ev.ts) && compatible(&ev, &e.ev));
-            if let Some(i) = found {
-                if let Some(r) = bucket.remove(i) {
-                    self.pending -= 1;
-                    if bucket.is_empty() {
-                        self.buckets.remove(&key);
-                    }
-                    out(join(ev, r.ev));
-                    return;
+            let found = bucket.iter().position(|e| {
+                e.is_response
+                    && e.ev.response_ts.is_none_or(|t| t >= ev.ts)
+                    && compatible(&ev, &e.ev)
+            });
+            if let Some(i) = found
+                && let Some(r) = bucket.remove(i)
+            {
+                self.pending -= 1;
+                if bucket.is_empty() {
+                    self.buckets.remove(&key);
                 }
+                out(join(ev, r.ev));
+                return;
             }
         }
         let t = ev.ts;
@@ -157,17 +165,18 @@ impl Pairer {
     /// time, or the response time).
     pub fn response(&mut self, key: PairKey, ev: DnsEvent, out: &mut dyn FnMut(DnsEvent)) {
         self.advance(ev.response_ts.unwrap_or(ev.ts), out);
-        if let Some(bucket) = self.buckets.get_mut(&key) {
-            if let Some(i) = bucket.iter().position(|e| !e.is_response && compatible(&e.ev, &ev)) {
-                if let Some(q) = bucket.remove(i) {
-                    self.pending -= 1;
-                    if bucket.is_empty() {
-                        self.buckets.remove(&key);
-                    }
-                    out(join(q.ev, ev));
-                    return;
-                }
+        if let Some(bucket) = self.buckets.get_mut(&key)
+            && let Some(i) = bucket
+                .iter()
+                .position(|e| !e.is_response && compatible(&e.ev, &ev))
+            && let Some(q) = bucket.remove(i)
+        {
+            self.pending -= 1;
+            if bucket.is_empty() {
+                self.buckets.remove(&key);
             }
+            out(join(q.ev, ev));
+            return;
         }
         let t = ev.response_ts.unwrap_or(ev.ts);
         let seq = self.push(key, true, ev);
@@ -190,14 +199,22 @@ impl Pairer {
     fn push(&mut self, key: PairKey, is_response: bool, ev: DnsEvent) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.buckets.entry(key).or_default().push_back(Entry { seq, is_response, ev });
+        self.buckets.entry(key).or_default().push_back(Entry {
+            seq,
+            is_response,
+            ev,
+        });
         self.pending += 1;
         seq
     }
 
     fn unpaired(e: Entry) -> DnsEvent {
         let mut ev = e.ev;
-        ev.message_type = if e.is_response { MessageType::ResponseOnly } else { MessageType::QueryOnly };
+        ev.message_type = if e.is_response {
+            MessageType::ResponseOnly
+        } else {
+            MessageType::QueryOnly
+        };
         ev
     }
 
@@ -255,10 +272,10 @@ impl Pairer {
                 (None, Some(_)) => self.responses.pop_front(),
                 (None, None) => break,
             };
-            if let Some((_, key, seq)) = next {
-                if let Some(e) = self.take(key, seq) {
-                    out(Self::unpaired(e));
-                }
+            if let Some((_, key, seq)) = next
+                && let Some(e) = self.take(key, seq)
+            {
+                out(Self::unpaired(e));
             }
         }
     }
@@ -274,7 +291,14 @@ mod tests {
         ev.client_addr = Some("192.0.2.1".parse::<IpAddr>().unwrap());
         ev.client_port = Some(port);
         ev.qname = Some(name.into());
-        (PairKey { family: 1, proto: 1, id }, ev)
+        (
+            PairKey {
+                family: 1,
+                proto: 1,
+                id,
+            },
+            ev,
+        )
     }
 
     fn r(ts: i64, id: u16, port: u16, name: &str, rcode: &str) -> (PairKey, DnsEvent) {
@@ -312,7 +336,16 @@ mod tests {
                 (false, r(40_000_000, 9, 9, "z.test", "SERVFAIL")), // pushes time: c.test times out
             ],
         );
-        let kinds: Vec<(&str, Option<&str>, MessageType)> = rows.iter().map(|e| (e.qname.as_deref().unwrap(), e.rcode.as_deref(), e.message_type)).collect();
+        let kinds: Vec<(&str, Option<&str>, MessageType)> = rows
+            .iter()
+            .map(|e| {
+                (
+                    e.qname.as_deref().unwrap(),
+                    e.rcode.as_deref(),
+                    e.message_type,
+                )
+            })
+            .collect();
         assert_eq!(
             kinds,
             vec![
@@ -331,7 +364,13 @@ mod tests {
     #[test]
     fn a_response_logged_before_its_query_is_joined() {
         let mut p = Pairer::default();
-        let rows = run(&mut p, vec![(false, r(2_000, 5, 53, "x.test", "NXDOMAIN")), (true, q(1_000, 5, 53, "x.test"))]);
+        let rows = run(
+            &mut p,
+            vec![
+                (false, r(2_000, 5, 53, "x.test", "NXDOMAIN")),
+                (true, q(1_000, 5, 53, "x.test")),
+            ],
+        );
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].message_type, MessageType::QueryResponse);
         assert_eq!(rows[0].ts, 1_000);
@@ -341,7 +380,13 @@ mod tests {
     #[test]
     fn a_response_does_not_join_a_later_query() {
         let mut p = Pairer::default();
-        let rows = run(&mut p, vec![(false, r(1_000, 5, 53, "x.test", "NOERROR")), (true, q(2_000, 5, 53, "x.test"))]);
+        let rows = run(
+            &mut p,
+            vec![
+                (false, r(1_000, 5, 53, "x.test", "NOERROR")),
+                (true, q(2_000, 5, 53, "x.test")),
+            ],
+        );
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].message_type, MessageType::ResponseOnly);
         assert_eq!(rows[1].message_type, MessageType::QueryOnly);
@@ -358,6 +403,9 @@ mod tests {
         }
         p.finish(&mut |e| rows.push(e));
         assert_eq!(rows.len(), 1000);
-        assert!(rows.windows(2).all(|w| w[0].ts < w[1].ts), "arrival order kept");
+        assert!(
+            rows.windows(2).all(|w| w[0].ts < w[1].ts),
+            "arrival order kept"
+        );
     }
 }

@@ -7,7 +7,10 @@
 use super::event::DnsEvent;
 use crate::format::{FileContext, FormatError, ReadStats, Reject, Sink};
 use crate::table::Table;
-use arrow_array::builder::{BooleanBuilder, Float64Builder, StringBuilder, TimestampMicrosecondBuilder, UInt16Builder, UInt64Builder};
+use arrow_array::builder::{
+    BooleanBuilder, Float64Builder, StringBuilder, TimestampMicrosecondBuilder, UInt16Builder,
+    UInt64Builder,
+};
 use arrow_array::{ArrayRef, RecordBatch};
 use std::fmt::Write;
 use std::net::IpAddr;
@@ -157,7 +160,8 @@ impl DnsRows {
         ];
         self.len = 0;
         let table = Table::DnsEvents;
-        let batch = RecordBatch::try_new(table.schema(), cols).map_err(|source| FormatError::Arrow { table, source })?;
+        let batch = RecordBatch::try_new(table.schema(), cols)
+            .map_err(|source| FormatError::Arrow { table, source })?;
         sink.batch(table, batch)?;
         Ok(())
     }
@@ -173,7 +177,12 @@ pub struct Emitter<'s> {
 
 impl<'s> Emitter<'s> {
     pub fn new(ctx: &'s FileContext, sink: &'s mut dyn Sink) -> Self {
-        Emitter { ctx, sink, rows: DnsRows::new(), stats: ReadStats::default() }
+        Emitter {
+            ctx,
+            sink,
+            rows: DnsRows::new(),
+            stats: ReadStats::default(),
+        }
     }
 
     /// Adds one row (flushing a batch when it is full).

@@ -62,7 +62,10 @@ pub struct Decoded {
 /// Decodes one DNS message. `Err` names the part that failed.
 pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
     if bytes.len() < 12 {
-        return Err(format!("DNS message of {} bytes is shorter than the 12-byte header", bytes.len()));
+        return Err(format!(
+            "DNS message of {} bytes is shorter than the 12-byte header",
+            bytes.len()
+        ));
     }
     let full_err = match Message::from_vec(bytes) {
         Ok(m) => {
@@ -80,7 +83,10 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
             if let Some(q) = m.queries.first() {
                 info.set_question(q);
             }
-            return Ok(Decoded { info, partial: None });
+            return Ok(Decoded {
+                info,
+                partial: None,
+            });
         }
         Err(e) => e,
     };
@@ -91,7 +97,12 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
         let q = Query::read(&mut decoder).map_err(|e| format!("DNS question: {e}"))?;
         info.set_question(&q);
     }
-    Ok(Decoded { info, partial: Some(format!("DNS message sections after the question: {full_err}")) })
+    Ok(Decoded {
+        info,
+        partial: Some(format!(
+            "DNS message sections after the question: {full_err}"
+        )),
+    })
 }
 
 fn header_u16(bytes: &[u8], at: usize) -> u16 {
@@ -106,11 +117,38 @@ pub(crate) mod tests {
     use super::*;
 
     /// A wire-format message: header fields, one question, `answers` A records.
-    pub(crate) fn message(id: u16, response: bool, rcode: u8, qname: &str, qtype: u16, answers: u16) -> Vec<u8> {
+    pub(crate) fn message(
+        id: u16,
+        response: bool,
+        rcode: u8,
+        qname: &str,
+        qtype: u16,
+        answers: u16,
+    ) -> Vec<u8> {
+        message_with(id, response, 0, rcode, false, qname, qtype, answers)
+    }
+
+    /// [`message`] with an opcode and the TC bit.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn message_with(
+        id: u16,
+        response: bool,
+        opcode: u8,
+        rcode: u8,
+        tc: bool,
+        qname: &str,
+        qtype: u16,
+        answers: u16,
+    ) -> Vec<u8> {
         let mut m = Vec::new();
         m.extend(id.to_be_bytes());
-        m.push(if response { 0x81 } else { 0x01 });
-        m.push(if response { 0x80 | rcode } else { 0 });
+        m.push(
+            if response { 0x80 } else { 0 }
+                | (opcode & 0xf) << 3
+                | if tc { 0x02 } else { 0 }
+                | 0x01,
+        );
+        m.push(if response { 0x80 | (rcode & 0xf) } else { 0 });
         m.extend(1u16.to_be_bytes());
         m.extend(answers.to_be_bytes());
         m.extend(0u16.to_be_bytes());

@@ -33,11 +33,24 @@ pub enum Frame {
     /// A data frame; its payload is in [`FrameReader::data`].
     Data { offset: u64, end: u64 },
     /// A well-formed control frame.
-    Control { offset: u64, end: u64, kind: u32, content_types: Vec<Vec<u8>> },
+    Control {
+        offset: u64,
+        end: u64,
+        kind: u32,
+        content_types: Vec<Vec<u8>>,
+    },
     /// A control frame whose fields do not add up; the stream goes on after it.
-    BadControl { offset: u64, end: u64, reason: String },
+    BadControl {
+        offset: u64,
+        end: u64,
+        reason: String,
+    },
     /// A frame that cannot be read (cut short, or over the length cap); nothing after it is.
-    Broken { offset: u64, end: u64, reason: String },
+    Broken {
+        offset: u64,
+        end: u64,
+        reason: String,
+    },
 }
 
 /// Reads frames from an [`Input`].
@@ -48,7 +61,10 @@ pub struct FrameReader<'a, 'b> {
 
 impl<'a, 'b> FrameReader<'a, 'b> {
     pub fn new(input: &'a mut Input<'b>) -> Self {
-        FrameReader { input, buf: Vec::new() }
+        FrameReader {
+            input,
+            buf: Vec::new(),
+        }
     }
 
     /// The bytes of the last frame read (data payload, or the control frame body).
@@ -69,7 +85,9 @@ impl<'a, 'b> FrameReader<'a, 'b> {
     fn read_n(&mut self, n: usize) -> io::Result<usize> {
         self.buf.clear();
         self.buf.reserve(n);
-        let got = (&mut *self.input).take(n as u64).read_to_end(&mut self.buf)?;
+        let got = (&mut *self.input)
+            .take(n as u64)
+            .read_to_end(&mut self.buf)?;
         Ok(got)
     }
 
@@ -78,7 +96,10 @@ impl<'a, 'b> FrameReader<'a, 'b> {
         if got < 4 {
             return Ok(if got == 0 { None } else { Some((0, got)) });
         }
-        Ok(Some((u32::from_be_bytes([self.buf[0], self.buf[1], self.buf[2], self.buf[3]]), 4)))
+        Ok(Some((
+            u32::from_be_bytes([self.buf[0], self.buf[1], self.buf[2], self.buf[3]]),
+            4,
+        )))
     }
 
     /// The next frame; `Ok(None)` at the end of the stream.
@@ -87,39 +108,82 @@ impl<'a, 'b> FrameReader<'a, 'b> {
         let len = match self.read_u32()? {
             None => return Ok(None),
             Some((_, got)) if got < 4 => {
-                return Ok(Some(Frame::Broken { offset, end: self.input.offset(), reason: format!("truncated frame length: {got} of 4 bytes") }));
+                return Ok(Some(Frame::Broken {
+                    offset,
+                    end: self.input.offset(),
+                    reason: format!("truncated frame length: {got} of 4 bytes"),
+                }));
             }
             Some((len, _)) => len,
         };
         if len != 0 {
             if len > MAX_DATA_LEN {
-                return Ok(Some(Frame::Broken { offset, end: self.input.offset(), reason: format!("data frame length {len} exceeds the cap of {MAX_DATA_LEN} bytes") }));
+                return Ok(Some(Frame::Broken {
+                    offset,
+                    end: self.input.offset(),
+                    reason: format!(
+                        "data frame length {len} exceeds the cap of {MAX_DATA_LEN} bytes"
+                    ),
+                }));
             }
             let got = self.read_n(len as usize)?;
             let end = self.input.offset();
             if got < len as usize {
-                return Ok(Some(Frame::Broken { offset, end, reason: format!("truncated data frame: {got} of {len} bytes") }));
+                return Ok(Some(Frame::Broken {
+                    offset,
+                    end,
+                    reason: format!("truncated data frame: {got} of {len} bytes"),
+                }));
             }
             return Ok(Some(Frame::Data { offset, end }));
         }
         let clen = match self.read_u32()? {
             Some((clen, 4)) => clen,
             Some((_, got)) => {
-                return Ok(Some(Frame::Broken { offset, end: self.input.offset(), reason: format!("truncated control frame length: {got} of 4 bytes") }));
+                return Ok(Some(Frame::Broken {
+                    offset,
+                    end: self.input.offset(),
+                    reason: format!("truncated control frame length: {got} of 4 bytes"),
+                }));
             }
-            None => return Ok(Some(Frame::Broken { offset, end: self.input.offset(), reason: "escape without a control frame".into() })),
+            None => {
+                return Ok(Some(Frame::Broken {
+                    offset,
+                    end: self.input.offset(),
+                    reason: "escape without a control frame".into(),
+                }));
+            }
         };
         if clen > MAX_CONTROL_LEN {
-            return Ok(Some(Frame::Broken { offset, end: self.input.offset(), reason: format!("control frame length {clen} exceeds the cap of {MAX_CONTROL_LEN} bytes") }));
+            return Ok(Some(Frame::Broken {
+                offset,
+                end: self.input.offset(),
+                reason: format!(
+                    "control frame length {clen} exceeds the cap of {MAX_CONTROL_LEN} bytes"
+                ),
+            }));
         }
         let got = self.read_n(clen as usize)?;
         let end = self.input.offset();
         if got < clen as usize {
-            return Ok(Some(Frame::Broken { offset, end, reason: format!("truncated control frame: {got} of {clen} bytes") }));
+            return Ok(Some(Frame::Broken {
+                offset,
+                end,
+                reason: format!("truncated control frame: {got} of {clen} bytes"),
+            }));
         }
         Ok(Some(match parse_control(&self.buf) {
-            Ok((kind, content_types)) => Frame::Control { offset, end, kind, content_types },
-            Err(reason) => Frame::BadControl { offset, end, reason },
+            Ok((kind, content_types)) => Frame::Control {
+                offset,
+                end,
+                kind,
+                content_types,
+            },
+            Err(reason) => Frame::BadControl {
+                offset,
+                end,
+                reason,
+            },
         }))
     }
 }
@@ -131,14 +195,21 @@ fn be32(b: &[u8], at: usize) -> Option<u32> {
 
 /// Parses a control frame body into its type and content types.
 fn parse_control(b: &[u8]) -> Result<(u32, Vec<Vec<u8>>), String> {
-    let kind = be32(b, 0).ok_or_else(|| format!("control frame of {} bytes has no control type", b.len()))?;
+    let kind = be32(b, 0)
+        .ok_or_else(|| format!("control frame of {} bytes has no control type", b.len()))?;
     let mut types = Vec::new();
     let mut pos = 4usize;
     while pos < b.len() {
-        let field = be32(b, pos).ok_or_else(|| format!("control field header cut at byte {pos}"))?;
-        let flen = be32(b, pos + 4).ok_or_else(|| format!("control field length cut at byte {}", pos + 4))? as usize;
+        let field =
+            be32(b, pos).ok_or_else(|| format!("control field header cut at byte {pos}"))?;
+        let flen = be32(b, pos + 4)
+            .ok_or_else(|| format!("control field length cut at byte {}", pos + 4))?
+            as usize;
         let start = pos + 8;
-        let stop = start.checked_add(flen).filter(|&s| s <= b.len()).ok_or_else(|| format!("control field of {flen} bytes overruns the frame"))?;
+        let stop = start
+            .checked_add(flen)
+            .filter(|&s| s <= b.len())
+            .ok_or_else(|| format!("control field of {flen} bytes overruns the frame"))?;
         if field == FIELD_CONTENT_TYPE {
             types.push(b[start..stop].to_vec());
         }
@@ -199,9 +270,31 @@ mod tests {
         assert!(looks_like_fstrm(&file));
         let f = frames(&file);
         assert_eq!(f.len(), 3, "{f:?}");
-        assert_eq!(f[0], Frame::Control { offset: 0, end: 42, kind: CONTROL_START, content_types: vec![b"protobuf:dnstap.Dnstap".to_vec()] });
-        assert_eq!(f[1], Frame::Data { offset: 42, end: 49 });
-        assert_eq!(f[2], Frame::Control { offset: 49, end: 61, kind: CONTROL_STOP, content_types: vec![] });
+        assert_eq!(
+            f[0],
+            Frame::Control {
+                offset: 0,
+                end: 42,
+                kind: CONTROL_START,
+                content_types: vec![b"protobuf:dnstap.Dnstap".to_vec()]
+            }
+        );
+        assert_eq!(
+            f[1],
+            Frame::Data {
+                offset: 42,
+                end: 49
+            }
+        );
+        assert_eq!(
+            f[2],
+            Frame::Control {
+                offset: 49,
+                end: 61,
+                kind: CONTROL_STOP,
+                content_types: vec![]
+            }
+        );
     }
 
     #[test]
@@ -209,11 +302,18 @@ mod tests {
         let mut file = write_fstrm(b"x", &[b"abcdef".to_vec()]);
         file.truncate(file.len() - 12 - 3);
         let f = frames(&file);
-        assert!(matches!(&f[1], Frame::Broken { reason, .. } if reason.contains("3 of 6")), "{f:?}");
+        assert!(
+            matches!(&f[1], Frame::Broken { reason, .. } if reason.contains("3 of 6")),
+            "{f:?}"
+        );
         let huge = [0u8, 0, 0, 0, 0, 0, 0x10, 0];
-        assert!(matches!(&frames(&huge)[0], Frame::Broken { reason, .. } if reason.contains("exceeds the cap")));
+        assert!(
+            matches!(&frames(&huge)[0], Frame::Broken { reason, .. } if reason.contains("exceeds the cap"))
+        );
         let data = [0xffu8, 0xff, 0xff, 0xff];
-        assert!(matches!(&frames(&data)[0], Frame::Broken { reason, .. } if reason.contains("exceeds the cap")));
+        assert!(
+            matches!(&frames(&data)[0], Frame::Broken { reason, .. } if reason.contains("exceeds the cap"))
+        );
     }
 
     #[test]
@@ -222,6 +322,12 @@ mod tests {
         file.extend([0, 0, 0, 1, b'z']);
         let f = frames(&file);
         assert!(matches!(&f[0], Frame::BadControl { .. }), "{f:?}");
-        assert_eq!(f[1], Frame::Data { offset: 18, end: 23 });
+        assert_eq!(
+            f[1],
+            Frame::Data {
+                offset: 18,
+                end: 23
+            }
+        );
     }
 }

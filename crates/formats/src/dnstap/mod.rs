@@ -38,7 +38,15 @@ impl Format for Dnstap {
     fn sniff(&self, head: &[u8]) -> bool {
         looks_like_fstrm(head)
     }
-    fn read(&self, input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -> Result<ReadStats, FormatError> {
+    fn read(
+        &self,
+        input: &mut Input<'_>,
+        ctx: &FileContext,
+        sink: &mut dyn Sink,
+    ) -> Result<ReadStats, FormatError> {
         read_dnstap(input, ctx, sink)
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -31,15 +31,36 @@ const BYTE_ORDER_MAGIC: u32 = 0x1A2B_3C4D;
 #[derive(Debug, PartialEq, Eq)]
 pub enum Record {
     /// A packet; its bytes are in [`CaptureReader::packet`].
-    Packet { offset: u64, end: u64, linktype: i32, ts_us: i64 },
+    Packet {
+        offset: u64,
+        end: u64,
+        linktype: i32,
+        ts_us: i64,
+    },
     /// A record that carries no packet (headers, interface descriptions, statistics).
-    Meta { offset: u64, end: u64, what: &'static str },
+    Meta {
+        offset: u64,
+        end: u64,
+        what: &'static str,
+    },
     /// A pcap header or interface whose link type this reader cannot decode.
-    UnsupportedLink { offset: u64, end: u64, linktype: i32 },
+    UnsupportedLink {
+        offset: u64,
+        end: u64,
+        linktype: i32,
+    },
     /// A record that framed but could not be read; the capture goes on.
-    Bad { offset: u64, end: u64, reason: String },
+    Bad {
+        offset: u64,
+        end: u64,
+        reason: String,
+    },
     /// The capture cannot be read past this point.
-    Broken { offset: u64, end: u64, reason: String },
+    Broken {
+        offset: u64,
+        end: u64,
+        reason: String,
+    },
 }
 
 /// Link types whose packets [`super::packet`] decodes.
@@ -58,8 +79,15 @@ struct Interface {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Kind {
     Unknown,
-    Legacy { big_endian: bool, nanos: bool, modified: bool, linktype: i32 },
-    Ng { big_endian: bool },
+    Legacy {
+        big_endian: bool,
+        nanos: bool,
+        modified: bool,
+        linktype: i32,
+    },
+    Ng {
+        big_endian: bool,
+    },
 }
 
 /// Reads records from an [`Input`].
@@ -73,7 +101,11 @@ pub struct CaptureReader<'a, 'b> {
 
 fn u32_at(b: &[u8], at: usize, big: bool) -> u32 {
     let s = [b[at], b[at + 1], b[at + 2], b[at + 3]];
-    if big { u32::from_be_bytes(s) } else { u32::from_le_bytes(s) }
+    if big {
+        u32::from_be_bytes(s)
+    } else {
+        u32::from_le_bytes(s)
+    }
 }
 
 /// UTC microseconds of a pcapng timestamp, or `None` when it overflows.
@@ -87,7 +119,13 @@ fn ng_ts_us(high: u32, low: u32, iface: &Interface) -> Option<i64> {
 
 impl<'a, 'b> CaptureReader<'a, 'b> {
     pub fn new(input: &'a mut Input<'b>) -> Self {
-        CaptureReader { input, kind: Kind::Unknown, interfaces: Vec::new(), buf: Vec::new(), packet: 0..0 }
+        CaptureReader {
+            input,
+            kind: Kind::Unknown,
+            interfaces: Vec::new(),
+            buf: Vec::new(),
+            packet: 0..0,
+        }
     }
 
     /// The bytes of the last packet read.
@@ -116,12 +154,18 @@ impl<'a, 'b> CaptureReader<'a, 'b> {
     /// Appends up to `n` bytes to `self.buf`; returns how many were read.
     fn read_more(&mut self, n: usize) -> io::Result<usize> {
         let before = self.buf.len();
-        (&mut *self.input).take(n as u64).read_to_end(&mut self.buf)?;
+        (&mut *self.input)
+            .take(n as u64)
+            .read_to_end(&mut self.buf)?;
         Ok(self.buf.len() - before)
     }
 
     fn broken(&self, offset: u64, reason: String) -> Record {
-        Record::Broken { offset, end: self.input.offset(), reason }
+        Record::Broken {
+            offset,
+            end: self.input.offset(),
+            reason,
+        }
     }
 
     /// The next record; `Ok(None)` at the end of the stream.
@@ -131,7 +175,12 @@ impl<'a, 'b> CaptureReader<'a, 'b> {
         let offset = self.input.offset();
         match self.kind {
             Kind::Unknown => self.file_header(offset),
-            Kind::Legacy { big_endian, nanos, modified, linktype } => self.legacy_record(offset, big_endian, nanos, modified, linktype),
+            Kind::Legacy {
+                big_endian,
+                nanos,
+                modified,
+                linktype,
+            } => self.legacy_record(offset, big_endian, nanos, modified, linktype),
             Kind::Ng { big_endian } => self.ng_block(offset, big_endian),
         }
     }
@@ -142,7 +191,9 @@ impl<'a, 'b> CaptureReader<'a, 'b> {
             return Ok(None);
         }
         if got < 4 {
-            return Ok(Some(self.broken(offset, format!("truncated file header: {got} bytes"))));
+            return Ok(Some(
+                self.broken(offset, format!("truncated file header: {got} bytes")),
+            ));
         }
         if u32_at(&self.buf, 0, false) == PCAPNG_SHB {
             // Byte order comes from the section header itself.
@@ -151,50 +202,94 @@ impl<'a, 'b> CaptureReader<'a, 'b> {
         }
         let got = self.read_more(20)?;
         if got < 20 {
-            return Ok(Some(self.broken(offset, format!("truncated pcap file header: {} of 24 bytes", 4 + got))));
+            return Ok(Some(self.broken(
+                offset,
+                format!("truncated pcap file header: {} of 24 bytes", 4 + got),
+            )));
         }
         match pcap_parser::parse_pcap_header(&self.buf) {
             Ok((_, h)) => {
                 let linktype = h.network.0;
-                self.kind = Kind::Legacy { big_endian: h.is_bigendian(), nanos: h.is_nanosecond_precision(), modified: h.is_modified_format(), linktype };
+                self.kind = Kind::Legacy {
+                    big_endian: h.is_bigendian(),
+                    nanos: h.is_nanosecond_precision(),
+                    modified: h.is_modified_format(),
+                    linktype,
+                };
                 let end = self.input.offset();
                 if supported_linktype(linktype) {
-                    Ok(Some(Record::Meta { offset, end, what: "pcap file header" }))
+                    Ok(Some(Record::Meta {
+                        offset,
+                        end,
+                        what: "pcap file header",
+                    }))
                 } else {
-                    Ok(Some(Record::UnsupportedLink { offset, end, linktype }))
+                    Ok(Some(Record::UnsupportedLink {
+                        offset,
+                        end,
+                        linktype,
+                    }))
                 }
             }
-            Err(_) => Ok(Some(self.broken(offset, "not a pcap or pcapng file header".into()))),
+            Err(_) => Ok(Some(
+                self.broken(offset, "not a pcap or pcapng file header".into()),
+            )),
         }
     }
 
-    fn legacy_record(&mut self, offset: u64, big: bool, nanos: bool, modified: bool, linktype: i32) -> io::Result<Option<Record>> {
+    fn legacy_record(
+        &mut self,
+        offset: u64,
+        big: bool,
+        nanos: bool,
+        modified: bool,
+        linktype: i32,
+    ) -> io::Result<Option<Record>> {
         let hlen = if modified { 24 } else { 16 };
         let got = self.read_more(hlen)?;
         if got == 0 {
             return Ok(None);
         }
         if got < hlen {
-            return Ok(Some(self.broken(offset, format!("truncated packet record header: {got} of {hlen} bytes"))));
+            return Ok(Some(self.broken(
+                offset,
+                format!("truncated packet record header: {got} of {hlen} bytes"),
+            )));
         }
         let sec = u32_at(&self.buf, 0, big);
         let frac = u32_at(&self.buf, 4, big);
         let caplen = u32_at(&self.buf, 8, big);
         if caplen > MAX_PACKET {
-            return Ok(Some(self.broken(offset, format!("packet record caplen {caplen} exceeds the cap of {MAX_PACKET} bytes"))));
+            return Ok(Some(self.broken(
+                offset,
+                format!("packet record caplen {caplen} exceeds the cap of {MAX_PACKET} bytes"),
+            )));
         }
         let got = self.read_more(caplen as usize)?;
         let end = self.input.offset();
         if got < caplen as usize {
-            return Ok(Some(Record::Broken { offset, end, reason: format!("truncated packet record: {got} of {caplen} bytes") }));
+            return Ok(Some(Record::Broken {
+                offset,
+                end,
+                reason: format!("truncated packet record: {got} of {caplen} bytes"),
+            }));
         }
         let frac_us = if nanos { frac / 1000 } else { frac };
         if frac_us >= 1_000_000 {
-            return Ok(Some(Record::Bad { offset, end, reason: format!("packet record timestamp fraction {frac} is not below one second") }));
+            return Ok(Some(Record::Bad {
+                offset,
+                end,
+                reason: format!("packet record timestamp fraction {frac} is not below one second"),
+            }));
         }
         self.packet = hlen..self.buf.len();
         let ts_us = i64::from(sec) * 1_000_000 + i64::from(frac_us);
-        Ok(Some(Record::Packet { offset, end, linktype, ts_us }))
+        Ok(Some(Record::Packet {
+            offset,
+            end,
+            linktype,
+            ts_us,
+        }))
     }
 
     fn ng_block(&mut self, offset: u64, big: bool) -> io::Result<Option<Record>> {
@@ -203,7 +298,10 @@ impl<'a, 'b> CaptureReader<'a, 'b> {
             return Ok(None);
         }
         if got < 4 {
-            return Ok(Some(self.broken(offset, format!("truncated block type: {got} of 4 bytes"))));
+            return Ok(Some(self.broken(
+                offset,
+                format!("truncated block type: {got} of 4 bytes"),
+            )));
         }
         if u32_at(&self.buf, 0, big) == PCAPNG_SHB {
             return self.ng_block_from(offset, 4);
@@ -215,12 +313,20 @@ impl<'a, 'b> CaptureReader<'a, 'b> {
     fn ng_block_from(&mut self, offset: u64, _have: usize) -> io::Result<Option<Record>> {
         let got = self.read_more(8)?;
         if got < 8 {
-            return Ok(Some(self.broken(offset, format!("truncated section header: {} of 12 bytes", 4 + got))));
+            return Ok(Some(self.broken(
+                offset,
+                format!("truncated section header: {} of 12 bytes", 4 + got),
+            )));
         }
         let big = match u32_at(&self.buf, 8, false) {
             BYTE_ORDER_MAGIC => false,
             m if m.swap_bytes() == BYTE_ORDER_MAGIC => true,
-            m => return Ok(Some(self.broken(offset, format!("section header byte-order magic {m:#010x} is not 0x1a2b3c4d")))),
+            m => {
+                return Ok(Some(self.broken(
+                    offset,
+                    format!("section header byte-order magic {m:#010x} is not 0x1a2b3c4d"),
+                )));
+            }
         };
         self.kind = Kind::Ng { big_endian: big };
         self.interfaces.clear();
@@ -231,7 +337,10 @@ impl<'a, 'b> CaptureReader<'a, 'b> {
     fn ng_block_body(&mut self, offset: u64, big: bool) -> io::Result<Option<Record>> {
         let got = self.read_more(4)?;
         if got < 4 {
-            return Ok(Some(self.broken(offset, format!("truncated block length: {} of 8 bytes", 4 + got))));
+            return Ok(Some(self.broken(
+                offset,
+                format!("truncated block length: {} of 8 bytes", 4 + got),
+            )));
         }
         self.ng_block_rest(offset, big, 8)
     }
@@ -239,49 +348,113 @@ impl<'a, 'b> CaptureReader<'a, 'b> {
     /// Reads the rest of a block whose first `have` bytes (type, length...) are in `buf`.
     fn ng_block_rest(&mut self, offset: u64, big: bool, have: usize) -> io::Result<Option<Record>> {
         let total = u32_at(&self.buf, 4, big);
-        if total > MAX_BLOCK || total < 12 || total % 4 != 0 || (total as usize) < have {
-            return Ok(Some(self.broken(offset, format!("block length {total} is not a multiple of 4 between 12 and {MAX_BLOCK}"))));
+        if !(12..=MAX_BLOCK).contains(&total) || !total.is_multiple_of(4) || (total as usize) < have
+        {
+            return Ok(Some(self.broken(
+                offset,
+                format!("block length {total} is not a multiple of 4 between 12 and {MAX_BLOCK}"),
+            )));
         }
         let want = total as usize - have;
         let got = self.read_more(want)?;
         let end = self.input.offset();
         if got < want {
-            return Ok(Some(Record::Broken { offset, end, reason: format!("truncated block: {} of {total} bytes", have + got) }));
+            return Ok(Some(Record::Broken {
+                offset,
+                end,
+                reason: format!("truncated block: {} of {total} bytes", have + got),
+            }));
         }
-        let parsed = if big { parse_block_be(&self.buf) } else { parse_block_le(&self.buf) };
+        let parsed = if big {
+            parse_block_be(&self.buf)
+        } else {
+            parse_block_le(&self.buf)
+        };
         let block = match parsed {
             Ok((_, b)) => b,
-            Err(e) => return Ok(Some(Record::Bad { offset, end, reason: format!("pcapng block type {:#x}: {e:?}", u32_at(&self.buf, 0, big)) })),
+            Err(e) => {
+                return Ok(Some(Record::Bad {
+                    offset,
+                    end,
+                    reason: format!("pcapng block type {:#x}: {e:?}", u32_at(&self.buf, 0, big)),
+                }));
+            }
         };
         let rec = match block {
-            Block::SectionHeader(_) => Record::Meta { offset, end, what: "pcapng section header" },
+            Block::SectionHeader(_) => Record::Meta {
+                offset,
+                end,
+                what: "pcapng section header",
+            },
             Block::InterfaceDescription(idb) => {
                 let linktype = idb.linktype.0;
-                self.interfaces.push(Interface { linktype, resolution: idb.ts_resolution(), offset_s: idb.ts_offset() });
+                self.interfaces.push(Interface {
+                    linktype,
+                    resolution: idb.ts_resolution(),
+                    offset_s: idb.ts_offset(),
+                });
                 if supported_linktype(linktype) {
-                    Record::Meta { offset, end, what: "pcapng interface description" }
+                    Record::Meta {
+                        offset,
+                        end,
+                        what: "pcapng interface description",
+                    }
                 } else {
-                    Record::UnsupportedLink { offset, end, linktype }
+                    Record::UnsupportedLink {
+                        offset,
+                        end,
+                        linktype,
+                    }
                 }
             }
             Block::EnhancedPacket(epb) => {
                 let Some(iface) = self.interfaces.get(epb.if_id as usize).copied() else {
-                    return Ok(Some(Record::Bad { offset, end, reason: format!("enhanced packet block names interface {} that was not described", epb.if_id) }));
+                    return Ok(Some(Record::Bad {
+                        offset,
+                        end,
+                        reason: format!(
+                            "enhanced packet block names interface {} that was not described",
+                            epb.if_id
+                        ),
+                    }));
                 };
                 let Some(ts_us) = ng_ts_us(epb.ts_high, epb.ts_low, &iface) else {
-                    return Ok(Some(Record::Bad { offset, end, reason: "enhanced packet block timestamp is out of range".into() }));
+                    return Ok(Some(Record::Bad {
+                        offset,
+                        end,
+                        reason: "enhanced packet block timestamp is out of range".into(),
+                    }));
                 };
                 let data = epb.packet_data();
                 // The packet is a sub-slice of the block just read.
-                let start = (data.as_ptr() as usize).checked_sub(self.buf.as_ptr() as usize).filter(|s| s + data.len() <= self.buf.len());
+                let start = (data.as_ptr() as usize)
+                    .checked_sub(self.buf.as_ptr() as usize)
+                    .filter(|s| s + data.len() <= self.buf.len());
                 let Some(start) = start else {
-                    return Ok(Some(Record::Bad { offset, end, reason: "enhanced packet block data outside the block".into() }));
+                    return Ok(Some(Record::Bad {
+                        offset,
+                        end,
+                        reason: "enhanced packet block data outside the block".into(),
+                    }));
                 };
                 self.packet = start..start + data.len();
-                Record::Packet { offset, end, linktype: iface.linktype, ts_us }
+                Record::Packet {
+                    offset,
+                    end,
+                    linktype: iface.linktype,
+                    ts_us,
+                }
             }
-            Block::SimplePacket(_) => Record::Bad { offset, end, reason: "simple packet block has no timestamp".into() },
-            _ => Record::Meta { offset, end, what: "pcapng block without packet" },
+            Block::SimplePacket(_) => Record::Bad {
+                offset,
+                end,
+                reason: "simple packet block has no timestamp".into(),
+            },
+            _ => Record::Meta {
+                offset,
+                end,
+                what: "pcapng block without packet",
+            },
         };
         Ok(Some(rec))
     }
@@ -298,7 +471,8 @@ pub fn looks_like_capture(head: &[u8]) -> bool {
         // Version 2.4 in the header's byte order.
         return head.len() < 8 || matches!((head[4], head[5]), (2, 0) | (0, 2));
     }
-    le == PCAPNG_SHB && (head.len() < 12 || matches!(u32_at(head, 8, false), BYTE_ORDER_MAGIC | 0x4D3C_2B1A))
+    le == PCAPNG_SHB
+        && (head.len() < 12 || matches!(u32_at(head, 8, false), BYTE_ORDER_MAGIC | 0x4D3C_2B1A))
 }
 
 #[cfg(test)]
@@ -326,7 +500,7 @@ pub(crate) mod tests {
     }
 
     fn pad4(v: &mut Vec<u8>) {
-        while v.len() % 4 != 0 {
+        while !v.len().is_multiple_of(4) {
             v.push(0);
         }
     }
@@ -388,11 +562,28 @@ pub(crate) mod tests {
 
     #[test]
     fn frames_legacy_pcap() {
-        let f = pcap_file(1, &[(1_700_000_000_123_456, vec![1, 2, 3]), (1_700_000_001_000_000, vec![4])]);
+        let f = pcap_file(
+            1,
+            &[
+                (1_700_000_000_123_456, vec![1, 2, 3]),
+                (1_700_000_001_000_000, vec![4]),
+            ],
+        );
         assert!(looks_like_capture(&f));
         let r = records(&f);
         assert_eq!(r.len(), 3);
-        assert_eq!(r[1], (Record::Packet { offset: 24, end: 43, linktype: 1, ts_us: 1_700_000_000_123_456 }, vec![1, 2, 3]));
+        assert_eq!(
+            r[1],
+            (
+                Record::Packet {
+                    offset: 24,
+                    end: 43,
+                    linktype: 1,
+                    ts_us: 1_700_000_000_123_456
+                },
+                vec![1, 2, 3]
+            )
+        );
         let mut cut = f.clone();
         cut.truncate(cut.len() - 1);
         assert!(matches!(records(&cut)[2].0, Record::Broken { .. }));
@@ -404,7 +595,17 @@ pub(crate) mod tests {
         assert!(looks_like_capture(&f));
         let r = records(&f);
         assert_eq!(r.len(), 3, "{r:?}");
-        assert!(matches!(r[2].0, Record::Packet { linktype: 101, ts_us: 1_700_000_000_123_456, .. }), "{r:?}");
+        assert!(
+            matches!(
+                r[2].0,
+                Record::Packet {
+                    linktype: 101,
+                    ts_us: 1_700_000_000_123_456,
+                    ..
+                }
+            ),
+            "{r:?}"
+        );
         assert_eq!(r[2].1, vec![9, 9, 9, 9, 9]);
     }
 }

@@ -83,43 +83,86 @@ impl Defrag {
     }
 
     /// Adds one fragment; `dropped` receives datagrams given up on to make room or by age.
-    pub fn add(&mut self, p: &IpPacket<'_>, frag: Fragment, ts: i64, offset: u64, dropped: &mut Vec<Dropped>) -> Added {
+    pub fn add(
+        &mut self,
+        p: &IpPacket<'_>,
+        frag: Fragment,
+        ts: i64,
+        offset: u64,
+        dropped: &mut Vec<Dropped>,
+    ) -> Added {
         self.expire(ts, dropped);
-        let key = Key { src: p.src, dst: p.dst, proto: p.proto, id: frag.id };
+        let key = Key {
+            src: p.src,
+            dst: p.dst,
+            proto: p.proto,
+            id: frag.id,
+        };
         let start = usize::from(frag.offset);
         let end = start + p.payload.len();
-        if end > MAX_PAYLOAD || (frag.more && p.payload.len() % 8 != 0) {
-            let dns_hint = self.map.remove(&key).is_some_and(|d| d.dns_hint) || (start == 0 && ports_53(p.proto, p.payload));
-            return Added::Invalid { reason: format!("IP fragment at bytes {start}..{end} does not fit a datagram"), dns_hint };
+        if end > MAX_PAYLOAD || (frag.more && !p.payload.len().is_multiple_of(8)) {
+            let dns_hint = self.map.remove(&key).is_some_and(|d| d.dns_hint)
+                || (start == 0 && ports_53(p.proto, p.payload));
+            return Added::Invalid {
+                reason: format!("IP fragment at bytes {start}..{end} does not fit a datagram"),
+                dns_hint,
+            };
         }
         if !self.map.contains_key(&key) {
             while self.map.len() >= MAX_DATAGRAMS {
-                let Some((_, old)) = self.order.pop_front() else { break };
+                let Some((_, old)) = self.order.pop_front() else {
+                    break;
+                };
                 if let Some(d) = self.map.remove(&old) {
-                    dropped.push(Dropped { first_offset: d.first_offset, dns_hint: d.dns_hint, reason: format!("IP reassembly dropped: more than {MAX_DATAGRAMS} datagrams pending") });
+                    dropped.push(Dropped {
+                        first_offset: d.first_offset,
+                        dns_hint: d.dns_hint,
+                        reason: format!(
+                            "IP reassembly dropped: more than {MAX_DATAGRAMS} datagrams pending"
+                        ),
+                    });
                 }
             }
-            self.map.insert(key, Pending { first_ts: ts, first_offset: offset, parts: Vec::new(), total: None, dns_hint: false });
+            self.map.insert(
+                key,
+                Pending {
+                    first_ts: ts,
+                    first_offset: offset,
+                    parts: Vec::new(),
+                    total: None,
+                    dns_hint: false,
+                },
+            );
             self.order.push_back((ts, key));
         }
-        let Some(d) = self.map.get_mut(&key) else { return Added::Incomplete };
+        let Some(d) = self.map.get_mut(&key) else {
+            return Added::Incomplete;
+        };
         if start == 0 && ports_53(p.proto, p.payload) {
             d.dns_hint = true;
         }
         if !frag.more {
             if d.total.is_some_and(|t| t != end) {
                 let dns_hint = self.map.remove(&key).is_some_and(|d| d.dns_hint);
-                return Added::Invalid { reason: "IP fragments disagree on the datagram's end".into(), dns_hint };
+                return Added::Invalid {
+                    reason: "IP fragments disagree on the datagram's end".into(),
+                    dns_hint,
+                };
             }
             d.total = Some(end);
         }
         if d.parts.len() >= MAX_PARTS {
             let dns_hint = d.dns_hint;
             self.map.remove(&key);
-            return Added::Invalid { reason: format!("more than {MAX_PARTS} IP fragments in one datagram"), dns_hint };
+            return Added::Invalid {
+                reason: format!("more than {MAX_PARTS} IP fragments in one datagram"),
+                dns_hint,
+            };
         }
         d.parts.push((start, p.payload.to_vec()));
-        let Some(total) = d.total else { return Added::Incomplete };
+        let Some(total) = d.total else {
+            return Added::Incomplete;
+        };
         d.parts.sort_by_key(|(s, _)| *s);
         let mut covered = 0usize;
         for (s, b) in &d.parts {
@@ -131,7 +174,9 @@ impl Defrag {
         if covered < total {
             return Added::Incomplete;
         }
-        let Some(d) = self.map.remove(&key) else { return Added::Incomplete };
+        let Some(d) = self.map.remove(&key) else {
+            return Added::Incomplete;
+        };
         let mut payload = vec![0u8; total];
         for (s, b) in &d.parts {
             let e = (s + b.len()).min(total);
@@ -139,7 +184,10 @@ impl Defrag {
                 payload[*s..e].copy_from_slice(&b[..e - s]);
             }
         }
-        Added::Complete { payload, first_offset: d.first_offset }
+        Added::Complete {
+            payload,
+            first_offset: d.first_offset,
+        }
     }
 
     /// Drops datagrams older than the timeout at capture time `now`.
@@ -151,7 +199,11 @@ impl Defrag {
                 Some(first) if first == t => {
                     self.order.pop_front();
                     if let Some(d) = self.map.remove(&key) {
-                        dropped.push(Dropped { first_offset: d.first_offset, dns_hint: d.dns_hint, reason: "IP reassembly timed out: fragments missing".into() });
+                        dropped.push(Dropped {
+                            first_offset: d.first_offset,
+                            dns_hint: d.dns_hint,
+                            reason: "IP reassembly timed out: fragments missing".into(),
+                        });
                     }
                 }
                 _ => {
@@ -167,7 +219,11 @@ impl Defrag {
         let mut all: Vec<Pending> = self.map.drain().map(|(_, d)| d).collect();
         all.sort_by_key(|d| d.first_offset);
         for d in all {
-            dropped.push(Dropped { first_offset: d.first_offset, dns_hint: d.dns_hint, reason: "IP reassembly incomplete at the end of the capture".into() });
+            dropped.push(Dropped {
+                first_offset: d.first_offset,
+                dns_hint: d.dns_hint,
+                reason: "IP reassembly incomplete at the end of the capture".into(),
+            });
         }
         self.order.clear();
     }
@@ -178,7 +234,13 @@ mod tests {
     use super::*;
 
     fn frag<'a>(payload: &'a [u8]) -> IpPacket<'a> {
-        IpPacket { src: "192.0.2.1".parse().unwrap(), dst: "192.0.2.2".parse().unwrap(), proto: 17, payload, fragment: None }
+        IpPacket {
+            src: "192.0.2.1".parse().unwrap(),
+            dst: "192.0.2.2".parse().unwrap(),
+            proto: 17,
+            payload,
+            fragment: None,
+        }
     }
 
     #[test]
@@ -187,15 +249,57 @@ mod tests {
         let mut dropped = Vec::new();
         let data: Vec<u8> = (0..40u8).collect();
         let second = frag(&data[16..]);
-        assert_eq!(d.add(&second, Fragment { id: 7, offset: 16, more: false }, 0, 100, &mut dropped), Added::Incomplete);
+        assert_eq!(
+            d.add(
+                &second,
+                Fragment {
+                    id: 7,
+                    offset: 16,
+                    more: false
+                },
+                0,
+                100,
+                &mut dropped
+            ),
+            Added::Incomplete
+        );
         let first = frag(&data[..16]);
-        assert_eq!(d.add(&first, Fragment { id: 7, offset: 0, more: true }, 1, 200, &mut dropped), Added::Complete { payload: data.clone(), first_offset: 100 });
+        assert_eq!(
+            d.add(
+                &first,
+                Fragment {
+                    id: 7,
+                    offset: 0,
+                    more: true
+                },
+                1,
+                200,
+                &mut dropped
+            ),
+            Added::Complete {
+                payload: data.clone(),
+                first_offset: 100
+            }
+        );
         assert!(d.is_empty());
         // A lone first fragment to port 53 times out and is reported.
         let mut head = vec![0x13, 0x88, 0, 53];
         head.extend([0; 12]);
         let lone = frag(&head);
-        assert_eq!(d.add(&lone, Fragment { id: 8, offset: 0, more: true }, 10, 300, &mut dropped), Added::Incomplete);
+        assert_eq!(
+            d.add(
+                &lone,
+                Fragment {
+                    id: 8,
+                    offset: 0,
+                    more: true
+                },
+                10,
+                300,
+                &mut dropped
+            ),
+            Added::Incomplete
+        );
         d.expire(10 + TIMEOUT_US + 1, &mut dropped);
         assert_eq!(dropped.len(), 1);
         assert!(dropped[0].dns_hint);
@@ -208,11 +312,34 @@ mod tests {
         let mut dropped = Vec::new();
         let b = [0u8; 8];
         for id in 0..(MAX_DATAGRAMS as u32 + 10) {
-            d.add(&frag(&b), Fragment { id, offset: 0, more: true }, 0, id as u64, &mut dropped);
+            d.add(
+                &frag(&b),
+                Fragment {
+                    id,
+                    offset: 0,
+                    more: true,
+                },
+                0,
+                id as u64,
+                &mut dropped,
+            );
             assert!(d.len() <= MAX_DATAGRAMS);
         }
         assert_eq!(dropped.len(), 10);
         let far = frag(&b);
-        assert!(matches!(d.add(&far, Fragment { id: 1, offset: 65_530, more: false }, 0, 0, &mut dropped), Added::Invalid { .. }));
+        assert!(matches!(
+            d.add(
+                &far,
+                Fragment {
+                    id: 1,
+                    offset: 65_530,
+                    more: false
+                },
+                0,
+                0,
+                &mut dropped
+            ),
+            Added::Invalid { .. }
+        ));
     }
 }

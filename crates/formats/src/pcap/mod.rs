@@ -38,7 +38,15 @@ impl Format for Pcap {
     fn sniff(&self, head: &[u8]) -> bool {
         looks_like_capture(head)
     }
-    fn read(&self, input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -> Result<ReadStats, FormatError> {
+    fn read(
+        &self,
+        input: &mut Input<'_>,
+        ctx: &FileContext,
+        sink: &mut dyn Sink,
+    ) -> Result<ReadStats, FormatError> {
         read_pcap(input, ctx, sink)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -71,7 +71,9 @@ fn link_payload(linktype: i32, data: &[u8]) -> Result<Option<&[u8]>, String> {
 
 /// Decodes a packet down to its IP payload.
 pub fn decode(linktype: i32, data: &[u8]) -> Result<Option<IpPacket<'_>>, String> {
-    let Some(ip) = link_payload(linktype, data)? else { return Ok(None) };
+    let Some(ip) = link_payload(linktype, data)? else {
+        return Ok(None);
+    };
     if ip.is_empty() || !matches!(ip[0] >> 4, 4 | 6) {
         return Ok(None);
     }
@@ -80,8 +82,18 @@ pub fn decode(linktype: i32, data: &[u8]) -> Result<Option<IpPacket<'_>>, String
         IpSlice::Ipv4(v4) => {
             let h = v4.header();
             let payload = v4.payload();
-            let fragment = payload.fragmented.then(|| Fragment { id: u32::from(h.identification()), offset: h.fragments_offset().byte_offset(), more: h.more_fragments() });
-            IpPacket { src: IpAddr::V4(h.source_addr()), dst: IpAddr::V4(h.destination_addr()), proto: payload.ip_number.0, payload: payload.payload, fragment }
+            let fragment = payload.fragmented.then(|| Fragment {
+                id: u32::from(h.identification()),
+                offset: h.fragments_offset().byte_offset(),
+                more: h.more_fragments(),
+            });
+            IpPacket {
+                src: IpAddr::V4(h.source_addr()),
+                dst: IpAddr::V4(h.destination_addr()),
+                proto: payload.ip_number.0,
+                payload: payload.payload,
+                fragment,
+            }
         }
         IpSlice::Ipv6(v6) => {
             let h = v6.header();
@@ -90,11 +102,21 @@ pub fn decode(linktype: i32, data: &[u8]) -> Result<Option<IpPacket<'_>>, String
             if payload.fragmented {
                 for ext in v6.extensions().clone() {
                     if let Ipv6ExtensionSlice::Fragment(f) = ext {
-                        fragment = Some(Fragment { id: f.identification(), offset: f.fragment_offset().byte_offset(), more: f.more_fragments() });
+                        fragment = Some(Fragment {
+                            id: f.identification(),
+                            offset: f.fragment_offset().byte_offset(),
+                            more: f.more_fragments(),
+                        });
                     }
                 }
             }
-            IpPacket { src: IpAddr::V6(h.source_addr()), dst: IpAddr::V6(h.destination_addr()), proto: payload.ip_number.0, payload: payload.payload, fragment }
+            IpPacket {
+                src: IpAddr::V6(h.source_addr()),
+                dst: IpAddr::V6(h.destination_addr()),
+                proto: payload.ip_number.0,
+                payload: payload.payload,
+                fragment,
+            }
         }
     };
     Ok(Some(p))
@@ -105,8 +127,16 @@ pub(crate) mod tests {
     use super::*;
 
     /// An Ethernet frame carrying an IPv4/UDP datagram.
-    pub(crate) fn udp4(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
-        let b = etherparse::PacketBuilder::ethernet2([1, 2, 3, 4, 5, 6], [7, 8, 9, 10, 11, 12]).ipv4(src, dst, 64).udp(sport, dport);
+    pub(crate) fn udp4(
+        src: [u8; 4],
+        dst: [u8; 4],
+        sport: u16,
+        dport: u16,
+        payload: &[u8],
+    ) -> Vec<u8> {
+        let b = etherparse::PacketBuilder::ethernet2([1, 2, 3, 4, 5, 6], [7, 8, 9, 10, 11, 12])
+            .ipv4(src, dst, 64)
+            .udp(sport, dport);
         let mut out = Vec::new();
         b.write(&mut out, payload).unwrap();
         out
@@ -123,7 +153,10 @@ pub(crate) mod tests {
         let mut vlan = eth[..12].to_vec();
         vlan.extend([0x81, 0x00, 0x00, 0x05]);
         vlan.extend(&eth[12..]);
-        assert_eq!(decode(1, &vlan).unwrap().unwrap().dst.to_string(), "192.0.2.53");
+        assert_eq!(
+            decode(1, &vlan).unwrap().unwrap().dst.to_string(),
+            "192.0.2.53"
+        );
         // raw IP and Linux cooked
         assert!(decode(101, &eth[14..]).unwrap().is_some());
         let mut sll = vec![0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x08, 0x00];

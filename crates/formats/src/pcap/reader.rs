@@ -69,7 +69,8 @@ impl State<'_> {
     fn dropped(&mut self, dropped: Vec<Dropped>) -> Result<(), FormatError> {
         for d in dropped.into_iter().filter(|d| d.dns_hint) {
             self.framed += 1;
-            self.out.reject(Reject::binary(d.first_offset, d.reason, &[]))?;
+            self.out
+                .reject(Reject::binary(d.first_offset, d.reason, &[]))?;
         }
         Ok(())
     }
@@ -77,13 +78,21 @@ impl State<'_> {
     fn lost(&mut self, lost: Vec<Lost>) -> Result<(), FormatError> {
         for l in lost {
             self.framed += 1;
-            self.out.reject(Reject::binary(l.first_offset, l.reason, &[]))?;
+            self.out
+                .reject(Reject::binary(l.first_offset, l.reason, &[]))?;
         }
         Ok(())
     }
 
     /// One packet of the capture (already counted as framed).
-    fn packet(&mut self, data: &[u8], linktype: i32, ts: i64, offset: u64, end: u64) -> Result<(), FormatError> {
+    fn packet(
+        &mut self,
+        data: &[u8],
+        linktype: i32,
+        ts: i64,
+        offset: u64,
+        end: u64,
+    ) -> Result<(), FormatError> {
         let ip = match packet::decode(linktype, data) {
             Ok(Some(ip)) => ip,
             Ok(None) | Err(_) => {
@@ -101,12 +110,16 @@ impl State<'_> {
             Added::Incomplete => self.skipped(),
             Added::Invalid { reason, dns_hint } => {
                 if dns_hint {
-                    self.out.reject(Reject::binary(offset, reason, ip.payload).with_end(end))?;
+                    self.out
+                        .reject(Reject::binary(offset, reason, ip.payload).with_end(end))?;
                 } else {
                     self.skipped();
                 }
             }
-            Added::Complete { payload, first_offset: _ } => {
+            Added::Complete {
+                payload,
+                first_offset: _,
+            } => {
                 self.skipped();
                 self.framed += 1;
                 self.transport(ip.src, ip.dst, ip.proto, &payload, ts, offset, end)?;
@@ -117,7 +130,16 @@ impl State<'_> {
 
     /// One IP payload (a packet's, or a reassembled datagram's): one record.
     #[allow(clippy::too_many_arguments)]
-    fn transport(&mut self, src: IpAddr, dst: IpAddr, proto: u8, bytes: &[u8], ts: i64, offset: u64, end: u64) -> Result<(), FormatError> {
+    fn transport(
+        &mut self,
+        src: IpAddr,
+        dst: IpAddr,
+        proto: u8,
+        bytes: &[u8],
+        ts: i64,
+        offset: u64,
+        end: u64,
+    ) -> Result<(), FormatError> {
         match proto {
             17 => {
                 if bytes.len() < 8 {
@@ -131,8 +153,18 @@ impl State<'_> {
                     return Ok(());
                 }
                 let ulen = usize::from(u16::from_be_bytes([bytes[4], bytes[5]]));
-                let stop = if ulen >= 8 { ulen.min(bytes.len()) } else { bytes.len() };
-                let ep = Endpoints { src, sport, dst, dport, proto };
+                let stop = if ulen >= 8 {
+                    ulen.min(bytes.len())
+                } else {
+                    bytes.len()
+                };
+                let ep = Endpoints {
+                    src,
+                    sport,
+                    dst,
+                    dport,
+                    proto,
+                };
                 self.dns_message(&bytes[8..stop], ep, ts, offset, end)
             }
             6 => {
@@ -145,12 +177,29 @@ impl State<'_> {
                 if sport != DNS_PORT && dport != DNS_PORT {
                     return Ok(());
                 }
-                let key = FlowKey { src, sport, dst, dport };
-                let s = Segment { seq: seg.sequence_number(), syn: seg.syn(), fin: seg.fin(), rst: seg.rst(), payload: seg.payload() };
+                let key = FlowKey {
+                    src,
+                    sport,
+                    dst,
+                    dport,
+                };
+                let s = Segment {
+                    seq: seg.sequence_number(),
+                    syn: seg.syn(),
+                    fin: seg.fin(),
+                    rst: seg.rst(),
+                    payload: seg.payload(),
+                };
                 let mut lost = Vec::new();
                 let messages = self.tcp.segment(key, s, ts, offset, &mut lost);
                 self.lost(lost)?;
-                let ep = Endpoints { src, sport, dst, dport, proto };
+                let ep = Endpoints {
+                    src,
+                    sport,
+                    dst,
+                    dport,
+                    proto,
+                };
                 for m in messages {
                     self.framed += 1;
                     self.dns_message(&m, ep, ts, offset, end)?;
@@ -165,19 +214,44 @@ impl State<'_> {
     }
 
     /// One DNS message: one ok record (a row, alone or joined) or one reject.
-    fn dns_message(&mut self, msg: &[u8], ep: Endpoints, ts: i64, offset: u64, end: u64) -> Result<(), FormatError> {
+    fn dns_message(
+        &mut self,
+        msg: &[u8],
+        ep: Endpoints,
+        ts: i64,
+        offset: u64,
+        end: u64,
+    ) -> Result<(), FormatError> {
         let d = match wire::decode(msg) {
             Ok(d) => d,
-            Err(reason) => return self.out.reject(Reject::binary(offset, format!("DNS payload: {reason}"), msg).with_end(end)),
+            Err(reason) => {
+                return self.out.reject(
+                    Reject::binary(offset, format!("DNS payload: {reason}"), msg).with_end(end),
+                );
+            }
         };
         self.out.stats.records_ok += 1;
         if let Some(p) = &d.partial {
-            self.out.partial(Reject::binary(offset, format!("DNS payload: {p}"), msg).with_end(end))?;
+            self.out
+                .partial(Reject::binary(offset, format!("DNS payload: {p}"), msg).with_end(end))?;
         }
         let info = d.info;
         let is_response = info.is_response;
-        let mut ev = DnsEvent::new(ts, self.source, if is_response { MessageType::ResponseOnly } else { MessageType::QueryOnly }, offset);
-        let (client, cport, server, sport) = if is_response { (ep.dst, ep.dport, ep.src, ep.sport) } else { (ep.src, ep.sport, ep.dst, ep.dport) };
+        let mut ev = DnsEvent::new(
+            ts,
+            self.source,
+            if is_response {
+                MessageType::ResponseOnly
+            } else {
+                MessageType::QueryOnly
+            },
+            offset,
+        );
+        let (client, cport, server, sport) = if is_response {
+            (ep.dst, ep.dport, ep.src, ep.sport)
+        } else {
+            (ep.src, ep.sport, ep.dst, ep.dport)
+        };
         ev.client_addr = Some(client);
         ev.client_port = Some(cport);
         ev.server_addr = Some(server);
@@ -188,7 +262,11 @@ impl State<'_> {
         ev.opcode = Some(names::opcode_name(info.opcode).into_owned());
         ev.query_id = Some(info.id);
         ev.proto = Some(if ep.proto == 6 { "tcp" } else { "udp" }.into());
-        let key = PairKey { family: 0, proto: ep.proto, id: info.id };
+        let key = PairKey {
+            family: 0,
+            proto: ep.proto,
+            id: info.id,
+        };
         let rows = &mut self.rows;
         if is_response {
             ev.rcode = Some(names::rcode_name(info.rcode).into_owned());
@@ -204,14 +282,30 @@ impl State<'_> {
 }
 
 /// Reads a pcap or pcapng stream into rows and rejects.
-pub fn read_pcap(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -> Result<ReadStats, FormatError> {
+pub fn read_pcap(
+    input: &mut Input<'_>,
+    ctx: &FileContext,
+    sink: &mut dyn Sink,
+) -> Result<ReadStats, FormatError> {
     read_pcap_counted(input, ctx, sink).map(|(s, _)| s)
 }
 
 /// [`read_pcap`], also returning how many records were framed (the accounting tests check
 /// that `records_ok + records_rejected + records_skipped` equals it).
-pub(crate) fn read_pcap_counted(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -> Result<(ReadStats, u64), FormatError> {
-    let mut st = State { out: Emitter::new(ctx, sink), pairer: Pairer::default(), defrag: Defrag::default(), tcp: TcpStreams::default(), rows: Vec::new(), framed: 0, source: "pcap" };
+pub(crate) fn read_pcap_counted(
+    input: &mut Input<'_>,
+    ctx: &FileContext,
+    sink: &mut dyn Sink,
+) -> Result<(ReadStats, u64), FormatError> {
+    let mut st = State {
+        out: Emitter::new(ctx, sink),
+        pairer: Pairer::default(),
+        defrag: Defrag::default(),
+        tcp: TcpStreams::default(),
+        rows: Vec::new(),
+        framed: 0,
+        source: "pcap",
+    };
     let mut cap = CaptureReader::new(input);
     loop {
         let rec = match cap.next_record() {
@@ -228,23 +322,47 @@ pub(crate) fn read_pcap_counted(input: &mut Input<'_>, ctx: &FileContext, sink: 
         };
         st.framed += 1;
         st.source = if cap.is_pcapng() { "pcapng" } else { "pcap" };
-        if st.framed % 4096 == 0 {
+        if st.framed.is_multiple_of(4096) {
             st.out.progress(cap.offset());
         }
         match rec {
             Record::Meta { .. } => st.skipped(),
-            Record::UnsupportedLink { offset, end, linktype } => {
-                let reason = format!("link type {linktype} is not supported: the packets of this capture (or interface) are skipped");
-                st.out.reject(Reject::binary(offset, reason, cap.record_bytes()).with_end(end))?;
+            Record::UnsupportedLink {
+                offset,
+                end,
+                linktype,
+            } => {
+                let reason = format!(
+                    "link type {linktype} is not supported: the packets of this capture (or interface) are skipped"
+                );
+                st.out
+                    .reject(Reject::binary(offset, reason, cap.record_bytes()).with_end(end))?;
             }
-            Record::Bad { offset, end, reason } => st.out.reject(Reject::binary(offset, reason, cap.record_bytes()).with_end(end))?,
-            Record::Broken { offset, end, reason } => {
+            Record::Bad {
+                offset,
+                end,
+                reason,
+            } => st
+                .out
+                .reject(Reject::binary(offset, reason, cap.record_bytes()).with_end(end))?,
+            Record::Broken {
+                offset,
+                end,
+                reason,
+            } => {
                 let end = end + cap.drain().unwrap_or(0);
-                st.out.reject(Reject::binary(offset, reason.clone(), cap.record_bytes()).with_end(end))?;
+                st.out.reject(
+                    Reject::binary(offset, reason.clone(), cap.record_bytes()).with_end(end),
+                )?;
                 st.out.stats.stopped = Some(reason);
                 break;
             }
-            Record::Packet { offset, end, linktype, ts_us } => {
+            Record::Packet {
+                offset,
+                end,
+                linktype,
+                ts_us,
+            } => {
                 st.packet(cap.packet(), linktype, ts_us, offset, end)?;
             }
         }

@@ -70,7 +70,14 @@ pub struct TcpStreams {
 
 impl Flow {
     fn take_lost(&mut self, reason: &str) -> Option<Lost> {
-        let lost = (!self.buf.is_empty()).then(|| Lost { first_offset: self.buf_start_offset.unwrap_or(0), bytes: self.buf.len(), reason: format!("{reason} with {} bytes of a DNS message pending", self.buf.len()) });
+        let lost = (!self.buf.is_empty()).then(|| Lost {
+            first_offset: self.buf_start_offset.unwrap_or(0),
+            bytes: self.buf.len(),
+            reason: format!(
+                "{reason} with {} bytes of a DNS message pending",
+                self.buf.len()
+            ),
+        });
         self.buf.clear();
         self.buf_start_offset = None;
         lost
@@ -133,9 +140,18 @@ impl TcpStreams {
     }
 
     /// Adds one segment; returns the messages it completed. `lost` receives what was given up.
-    pub fn segment(&mut self, key: FlowKey, seg: Segment<'_>, ts: i64, offset: u64, lost: &mut Vec<Lost>) -> Vec<Vec<u8>> {
+    pub fn segment(
+        &mut self,
+        key: FlowKey,
+        seg: Segment<'_>,
+        ts: i64,
+        offset: u64,
+        lost: &mut Vec<Lost>,
+    ) -> Vec<Vec<u8>> {
         self.segments_seen += 1;
-        if self.segments_seen % 1024 == 0 || (self.flows.len() >= MAX_FLOWS && !self.flows.contains_key(&key)) {
+        if self.segments_seen.is_multiple_of(1024)
+            || (self.flows.len() >= MAX_FLOWS && !self.flows.contains_key(&key))
+        {
             self.sweep(ts, lost);
         }
         let flow = self.flows.entry(key).or_default();
@@ -146,11 +162,18 @@ impl TcpStreams {
             flow.ooo_bytes = 0;
             flow.next_seq = Some(seg.seq.wrapping_add(1));
         }
-        let data_seq = if seg.syn { seg.seq.wrapping_add(1) } else { seg.seq };
+        let data_seq = if seg.syn {
+            seg.seq.wrapping_add(1)
+        } else {
+            seg.seq
+        };
         let mut out = Vec::new();
         if !seg.payload.is_empty() && !flow.place(data_seq, seg.payload, offset) {
             let rel = data_seq.wrapping_sub(flow.next_seq.unwrap_or(data_seq)) as i32;
-            if flow.ooo.len() >= MAX_OOO_SEGMENTS || flow.ooo_bytes + seg.payload.len() > MAX_OOO_BYTES || rel > (1 << 20) {
+            if flow.ooo.len() >= MAX_OOO_SEGMENTS
+                || flow.ooo_bytes + seg.payload.len() > MAX_OOO_BYTES
+                || rel > (1 << 20)
+            {
                 // The gap will not fill: give up what is pending and restart here.
                 lost.extend(flow.take_lost("a TCP gap did not fill"));
                 flow.ooo.clear();
@@ -163,32 +186,51 @@ impl TcpStreams {
             }
         }
         // Segments that were waiting for this one.
-        loop {
-            let Some(next) = flow.next_seq else { break };
-            let Some(i) = flow.ooo.iter().position(|(s, _)| s.wrapping_sub(next) as i32 <= 0) else { break };
+        while let Some(next) = flow.next_seq
+            && let Some(i) = flow
+                .ooo
+                .iter()
+                .position(|(s, _)| s.wrapping_sub(next) as i32 <= 0)
+        {
             let (s, d) = flow.ooo.swap_remove(i);
             flow.ooo_bytes -= d.len();
             flow.place(s, &d, offset);
         }
         flow.messages(&mut out, offset);
-        if seg.fin || seg.rst {
-            if let Some(mut f) = self.flows.remove(&key) {
-                lost.extend(f.take_lost(if seg.rst { "connection reset (RST)" } else { "connection closed (FIN)" }));
-            }
+        if (seg.fin || seg.rst)
+            && let Some(mut f) = self.flows.remove(&key)
+        {
+            lost.extend(f.take_lost(if seg.rst {
+                "connection reset (RST)"
+            } else {
+                "connection closed (FIN)"
+            }));
         }
         out
     }
 
     /// Lets go of directions idle too long, then of the least recently used while over the cap.
     fn sweep(&mut self, now: i64, lost: &mut Vec<Lost>) {
-        let idle: Vec<FlowKey> = self.flows.iter().filter(|(_, f)| now.saturating_sub(f.last_ts) > IDLE_US).map(|(k, _)| *k).collect();
+        let idle: Vec<FlowKey> = self
+            .flows
+            .iter()
+            .filter(|(_, f)| now.saturating_sub(f.last_ts) > IDLE_US)
+            .map(|(k, _)| *k)
+            .collect();
         for k in idle {
             if let Some(mut f) = self.flows.remove(&k) {
                 lost.extend(f.take_lost("TCP connection idle"));
             }
         }
         while self.flows.len() >= MAX_FLOWS {
-            let Some(k) = self.flows.iter().min_by_key(|(k, f)| (f.last_ts, f.buf_start_offset, k.sport, k.dport)).map(|(k, _)| *k) else { break };
+            let Some(k) = self
+                .flows
+                .iter()
+                .min_by_key(|(k, f)| (f.last_ts, f.buf_start_offset, k.sport, k.dport))
+                .map(|(k, _)| *k)
+            else {
+                break;
+            };
             if let Some(mut f) = self.flows.remove(&k) {
                 lost.extend(f.take_lost("too many TCP connections"));
             }
@@ -197,7 +239,11 @@ impl TcpStreams {
 
     /// Gives up on everything (end of capture), in offset order.
     pub fn finish(&mut self, lost: &mut Vec<Lost>) {
-        let mut all: Vec<Lost> = self.flows.drain().filter_map(|(_, mut f)| f.take_lost("capture ended")).collect();
+        let mut all: Vec<Lost> = self
+            .flows
+            .drain()
+            .filter_map(|(_, mut f)| f.take_lost("capture ended"))
+            .collect();
         all.sort_by_key(|l| l.first_offset);
         lost.extend(all);
     }
@@ -208,7 +254,12 @@ mod tests {
     use super::*;
 
     fn key() -> FlowKey {
-        FlowKey { src: "192.0.2.1".parse().unwrap(), sport: 40000, dst: "192.0.2.53".parse().unwrap(), dport: 53 }
+        FlowKey {
+            src: "192.0.2.1".parse().unwrap(),
+            sport: 40000,
+            dst: "192.0.2.53".parse().unwrap(),
+            dport: 53,
+        }
     }
 
     fn framed(msgs: &[&[u8]]) -> Vec<u8> {
@@ -225,18 +276,72 @@ mod tests {
         let mut t = TcpStreams::default();
         let mut lost = Vec::new();
         let stream = framed(&[b"first message", b"second"]);
-        let syn = Segment { seq: 1000, syn: true, fin: false, rst: false, payload: &[] };
+        let syn = Segment {
+            seq: 1000,
+            syn: true,
+            fin: false,
+            rst: false,
+            payload: &[],
+        };
         assert!(t.segment(key(), syn, 0, 0, &mut lost).is_empty());
         let a = &stream[..5];
         let b = &stream[5..20];
         let c = &stream[20..];
-        let m = t.segment(key(), Segment { seq: 1001 + 20, syn: false, fin: false, rst: false, payload: c }, 1, 10, &mut lost);
+        let m = t.segment(
+            key(),
+            Segment {
+                seq: 1001 + 20,
+                syn: false,
+                fin: false,
+                rst: false,
+                payload: c,
+            },
+            1,
+            10,
+            &mut lost,
+        );
         assert!(m.is_empty());
-        let m = t.segment(key(), Segment { seq: 1001, syn: false, fin: false, rst: false, payload: a }, 2, 20, &mut lost);
+        let m = t.segment(
+            key(),
+            Segment {
+                seq: 1001,
+                syn: false,
+                fin: false,
+                rst: false,
+                payload: a,
+            },
+            2,
+            20,
+            &mut lost,
+        );
         assert!(m.is_empty());
         // retransmission of a, then b: both messages complete
-        t.segment(key(), Segment { seq: 1001, syn: false, fin: false, rst: false, payload: a }, 3, 30, &mut lost);
-        let m = t.segment(key(), Segment { seq: 1006, syn: false, fin: false, rst: false, payload: b }, 4, 40, &mut lost);
+        t.segment(
+            key(),
+            Segment {
+                seq: 1001,
+                syn: false,
+                fin: false,
+                rst: false,
+                payload: a,
+            },
+            3,
+            30,
+            &mut lost,
+        );
+        let m = t.segment(
+            key(),
+            Segment {
+                seq: 1006,
+                syn: false,
+                fin: false,
+                rst: false,
+                payload: b,
+            },
+            4,
+            40,
+            &mut lost,
+        );
         assert_eq!(m, vec![b"first message".to_vec(), b"second".to_vec()]);
         assert!(lost.is_empty());
     }
@@ -246,11 +351,42 @@ mod tests {
         let mut t = TcpStreams::default();
         let mut lost = Vec::new();
         let stream = framed(&[b"abc"]);
-        let m = t.segment(key(), Segment { seq: 7, syn: true, fin: false, rst: false, payload: &stream }, 0, 0, &mut lost);
+        let m = t.segment(
+            key(),
+            Segment {
+                seq: 7,
+                syn: true,
+                fin: false,
+                rst: false,
+                payload: &stream,
+            },
+            0,
+            0,
+            &mut lost,
+        );
         assert_eq!(m, vec![b"abc".to_vec()]);
-        let m = t.segment(key(), Segment { seq: 8 + 5, syn: false, fin: true, rst: false, payload: &[0, 9, 1] }, 1, 50, &mut lost);
+        let m = t.segment(
+            key(),
+            Segment {
+                seq: 8 + 5,
+                syn: false,
+                fin: true,
+                rst: false,
+                payload: &[0, 9, 1],
+            },
+            1,
+            50,
+            &mut lost,
+        );
         assert!(m.is_empty());
-        assert_eq!(lost, vec![Lost { first_offset: 50, bytes: 3, reason: "connection closed (FIN) with 3 bytes of a DNS message pending".into() }]);
+        assert_eq!(
+            lost,
+            vec![Lost {
+                first_offset: 50,
+                bytes: 3,
+                reason: "connection closed (FIN) with 3 bytes of a DNS message pending".into()
+            }]
+        );
         assert!(t.is_empty());
     }
 }

@@ -20,10 +20,15 @@ use crate::dns::event::{DnsEvent, MessageType};
 use crate::dns::names;
 use std::net::IpAddr;
 
-const RCODES: [&str; 11] = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE"];
+const RCODES: [&str; 11] = [
+    "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
+    "NXRRSET", "NOTAUTH", "NOTZONE",
+];
 
 fn is_class(s: &str) -> bool {
-    matches!(s, "IN" | "CH" | "HS" | "ANY" | "NONE" | "CHAOS" | "HESIOD") || s.strip_prefix("CLASS").is_some_and(|n| n.parse::<u16>().is_ok())
+    matches!(s, "IN" | "CH" | "HS" | "ANY" | "NONE" | "CHAOS" | "HESIOD")
+        || s.strip_prefix("CLASS")
+            .is_some_and(|n| n.parse::<u16>().is_ok())
 }
 
 fn class_name(s: &str) -> String {
@@ -37,10 +42,16 @@ fn class_name(s: &str) -> String {
 /// `ADDR#PORT`, with an optional `%zone` and a trailing `:`.
 fn addr_port(tok: &str) -> Result<(IpAddr, u16), String> {
     let t = tok.strip_suffix(':').unwrap_or(tok);
-    let (a, p) = t.rsplit_once('#').ok_or_else(|| format!("client address: {t:?} is not ADDR#PORT"))?;
+    let (a, p) = t
+        .rsplit_once('#')
+        .ok_or_else(|| format!("client address: {t:?} is not ADDR#PORT"))?;
     let a = a.split('%').next().unwrap_or(a);
-    let ip = a.parse::<IpAddr>().map_err(|_| format!("client address: {a:?} is not an IP address"))?;
-    let port = p.parse::<u16>().map_err(|_| format!("client port: {p:?} is not a port"))?;
+    let ip = a
+        .parse::<IpAddr>()
+        .map_err(|_| format!("client address: {a:?} is not an IP address"))?;
+    let port = p
+        .parse::<u16>()
+        .map_err(|_| format!("client port: {p:?} is not a port"))?;
     Ok((ip, port))
 }
 
@@ -55,12 +66,18 @@ fn name_type_class(s: &str, type_first: bool) -> Result<(String, String, String)
     if !is_class(class) {
         return Err(format!("query class: {class:?} is not a DNS class"));
     }
-    Ok((names::normalize_qname(name), names::normalize_qtype(ty), class_name(class)))
+    Ok((
+        names::normalize_qname(name),
+        names::normalize_qtype(ty),
+        class_name(class),
+    ))
 }
 
 /// Parses a `client ...` message.
 pub fn parse(msg: &str) -> Result<Option<LogEvent>, String> {
-    let Some(mut rest) = msg.strip_prefix("client ") else { return Ok(None) };
+    let Some(mut rest) = msg.strip_prefix("client ") else {
+        return Ok(None);
+    };
     rest = rest.trim_start();
     if rest.starts_with("@0x") {
         rest = rest.split_once(' ').map_or("", |(_, r)| r).trim_start();
@@ -107,35 +124,59 @@ pub fn parse(msg: &str) -> Result<Option<LogEvent>, String> {
             ev.response_ts = Some(0);
             ev.answers = Some(u16::try_from(r.matches(';').count()).unwrap_or(u16::MAX));
         } else {
-            if let Some(flags) = toks.get(3).filter(|f| f.starts_with('+') || f.starts_with('-')) {
-                if ev.proto.is_none() {
-                    ev.proto = Some(if flags.contains('T') { "tcp" } else { "udp" }.into());
-                }
+            if let Some(flags) = toks
+                .get(3)
+                .filter(|f| f.starts_with('+') || f.starts_with('-'))
+                && ev.proto.is_none()
+            {
+                ev.proto = Some(if flags.contains('T') { "tcp" } else { "udp" }.into());
             }
-            if let Some(server) = toks.iter().skip(3).find_map(|t| t.strip_prefix('(').and_then(|t| t.strip_suffix(')'))) {
+            if let Some(server) = toks
+                .iter()
+                .skip(3)
+                .find_map(|t| t.strip_prefix('(').and_then(|t| t.strip_suffix(')')))
+            {
                 let server = server.split('%').next().unwrap_or(server);
-                ev.server_addr = Some(server.parse().map_err(|_| format!("server address: {server:?} is not an IP address"))?);
+                ev.server_addr = Some(
+                    server
+                        .parse()
+                        .map_err(|_| format!("server address: {server:?} is not an IP address"))?,
+                );
             }
         }
         return Ok(Some(LogEvent { ev, before_us: 0 }));
     }
     if let Some(q) = rest.strip_prefix("query failed (") {
-        let (cause, after) = q.split_once(')').ok_or("query failed: no closing parenthesis after the cause")?;
-        let what = after.trim_start().strip_prefix("for ").ok_or("query failed: no 'for NAME/CLASS/TYPE'")?;
+        let (cause, after) = q
+            .split_once(')')
+            .ok_or("query failed: no closing parenthesis after the cause")?;
+        let what = after
+            .trim_start()
+            .strip_prefix("for ")
+            .ok_or("query failed: no 'for NAME/CLASS/TYPE'")?;
         let what = what.split(" at ").next().unwrap_or(what).trim();
         let (name, ty, class) = name_type_class(what, false)?;
         ev.message_type = MessageType::QueryError;
         ev.qname = Some(name);
         ev.qtype = Some(ty);
         ev.qclass = Some(class);
-        ev.rcode = Some(if RCODES.contains(&cause) { cause.to_string() } else { "SERVFAIL".into() });
+        ev.rcode = Some(if RCODES.contains(&cause) {
+            cause.to_string()
+        } else {
+            "SERVFAIL".into()
+        });
         ev.error = Some(cause.to_string());
         ev.response_ts = Some(0);
         return Ok(Some(LogEvent { ev, before_us: 0 }));
     }
-    let denied = rest.strip_prefix("query (cache) ").or_else(|| rest.strip_prefix("query ")).or_else(|| rest.strip_prefix("zone transfer "));
+    let denied = rest
+        .strip_prefix("query (cache) ")
+        .or_else(|| rest.strip_prefix("query "))
+        .or_else(|| rest.strip_prefix("zone transfer "));
     if let Some(d) = denied.filter(|d| d.starts_with('\'') && d.contains("' denied")) {
-        let (quoted, after) = d[1..].split_once("' denied").ok_or("denied: no closing quote")?;
+        let (quoted, after) = d[1..]
+            .split_once("' denied")
+            .ok_or("denied: no closing quote")?;
         let (name, ty, class) = name_type_class(quoted, true)?;
         ev.message_type = MessageType::QueryDenied;
         ev.qname = Some(name);
@@ -143,7 +184,11 @@ pub fn parse(msg: &str) -> Result<Option<LogEvent>, String> {
         ev.qclass = Some(class);
         ev.rcode = Some("REFUSED".into());
         let why = after.trim();
-        ev.error = Some(if why.is_empty() { "denied".into() } else { format!("denied {why}") });
+        ev.error = Some(if why.is_empty() {
+            "denied".into()
+        } else {
+            format!("denied {why}")
+        });
         ev.response_ts = Some(0);
         return Ok(Some(LogEvent { ev, before_us: 0 }));
     }
@@ -160,15 +205,33 @@ mod tests {
 
     #[test]
     fn query_log_lines() {
-        let e = ev("client @0x7fe33dd52098 198.19.230.138#52391 (www.target.test): query: www.target.test IN A +E(0)K (198.19.230.138)");
+        let e = ev(
+            "client @0x7fe33dd52098 198.19.230.138#52391 (www.target.test): query: www.target.test IN A +E(0)K (198.19.230.138)",
+        );
         assert_eq!(e.message_type, MessageType::QueryLog);
-        assert_eq!((e.client_addr.unwrap().to_string(), e.client_port), ("198.19.230.138".into(), Some(52391)));
-        assert_eq!((e.qname.as_deref(), e.qtype.as_deref(), e.qclass.as_deref()), (Some("www.target.test"), Some("A"), Some("IN")));
-        assert_eq!((e.proto.as_deref(), e.rcode.as_deref()), (Some("udp"), None));
+        assert_eq!(
+            (e.client_addr.unwrap().to_string(), e.client_port),
+            ("198.19.230.138".into(), Some(52391))
+        );
+        assert_eq!(
+            (e.qname.as_deref(), e.qtype.as_deref(), e.qclass.as_deref()),
+            (Some("www.target.test"), Some("A"), Some("IN"))
+        );
+        assert_eq!(
+            (e.proto.as_deref(), e.rcode.as_deref()),
+            (Some("udp"), None)
+        );
         assert_eq!(e.server_addr.unwrap().to_string(), "198.19.230.138");
-        let e = ev("client @0x7f 2001:db8:300:ff::10#52781 (x.test): view internal: query: X.test IN AAAA -E(0)TDCK (2001:db8:10:1::53)");
-        assert_eq!((e.qname.as_deref(), e.proto.as_deref()), (Some("x.test"), Some("tcp")));
-        let e = ev("client 10.4.71.204#40026 (version.bind): query: version.bind CH TXT +T (192.168.0.1)");
+        let e = ev(
+            "client @0x7f 2001:db8:300:ff::10#52781 (x.test): view internal: query: X.test IN AAAA -E(0)TDCK (2001:db8:10:1::53)",
+        );
+        assert_eq!(
+            (e.qname.as_deref(), e.proto.as_deref()),
+            (Some("x.test"), Some("tcp"))
+        );
+        let e = ev(
+            "client 10.4.71.204#40026 (version.bind): query: version.bind CH TXT +T (192.168.0.1)",
+        );
         assert_eq!(e.qclass.as_deref(), Some("CH"));
         let e = ev("client 1.2.3.4#5: query: old.example IN MX +");
         assert_eq!(e.server_addr, None);
@@ -176,16 +239,49 @@ mod tests {
 
     #[test]
     fn response_error_and_denied_lines() {
-        let e = ev("client 192.168.0.1#57398 UDP: query: a1.foo.com IN A response: NOERROR +ED a1.foo.com 28800 IN A foo.com; a1.foo.com 28800 IN A 0.0.0.0;");
-        assert_eq!((e.message_type, e.rcode.as_deref(), e.answers, e.proto.as_deref()), (MessageType::ResponseLog, Some("NOERROR"), Some(2), Some("udp")));
-        let e = ev("client 89.160.20.128#59605: view 12: UDP: query: settings-win.data.microsoft.com IN TXT response: NOERROR + x;");
+        let e = ev(
+            "client 192.168.0.1#57398 UDP: query: a1.foo.com IN A response: NOERROR +ED a1.foo.com 28800 IN A foo.com; a1.foo.com 28800 IN A 0.0.0.0;",
+        );
+        assert_eq!(
+            (
+                e.message_type,
+                e.rcode.as_deref(),
+                e.answers,
+                e.proto.as_deref()
+            ),
+            (
+                MessageType::ResponseLog,
+                Some("NOERROR"),
+                Some(2),
+                Some("udp")
+            )
+        );
+        let e = ev(
+            "client 89.160.20.128#59605: view 12: UDP: query: settings-win.data.microsoft.com IN TXT response: NOERROR + x;",
+        );
         assert_eq!(e.qtype.as_deref(), Some("TXT"));
-        let e = ev("client @0x7fe33dd52098 198.19.230.138#35736 (www.target.test): query failed (timed out) for www.target.test/IN/A at query.c:7916");
-        assert_eq!((e.message_type, e.rcode.as_deref(), e.error.as_deref()), (MessageType::QueryError, Some("SERVFAIL"), Some("timed out")));
-        let e = ev("client @0x7f1dd4114af0 192.168.0.1#59735 (config.nos-avg.cz): query failed (REFUSED) for config.nos-avg.cz/IN/TXT at query.c:10288");
+        let e = ev(
+            "client @0x7fe33dd52098 198.19.230.138#35736 (www.target.test): query failed (timed out) for www.target.test/IN/A at query.c:7916",
+        );
+        assert_eq!(
+            (e.message_type, e.rcode.as_deref(), e.error.as_deref()),
+            (MessageType::QueryError, Some("SERVFAIL"), Some("timed out"))
+        );
+        let e = ev(
+            "client @0x7f1dd4114af0 192.168.0.1#59735 (config.nos-avg.cz): query failed (REFUSED) for config.nos-avg.cz/IN/TXT at query.c:10288",
+        );
         assert_eq!(e.rcode.as_deref(), Some("REFUSED"));
-        let e = ev("client @0x7f7c95c76968 192.0.2.3#60683 (example.com): query (cache) 'example.com/A/IN' denied (allow-query-cache did not match)");
-        assert_eq!((e.message_type, e.qtype.as_deref(), e.error.as_deref()), (MessageType::QueryDenied, Some("A"), Some("denied (allow-query-cache did not match)")));
+        let e = ev(
+            "client @0x7f7c95c76968 192.0.2.3#60683 (example.com): query (cache) 'example.com/A/IN' denied (allow-query-cache did not match)",
+        );
+        assert_eq!(
+            (e.message_type, e.qtype.as_deref(), e.error.as_deref()),
+            (
+                MessageType::QueryDenied,
+                Some("A"),
+                Some("denied (allow-query-cache did not match)")
+            )
+        );
         let e = ev("client 62.109.4.89#9334: view external: query (cache) './NS/IN' denied");
         assert_eq!(e.qname.as_deref(), Some("."));
         let e = ev("client 1.2.3.4#52115: zone transfer 'domain.com/AXFR/IN' denied");
@@ -195,10 +291,29 @@ mod tests {
     #[test]
     fn other_client_messages_and_damage() {
         assert_eq!(parse("client @0x7f 192.168.0.1#50460 (test.com): rewriting query name 'test.com' to 'x', type A").unwrap(), None);
-        assert_eq!(parse("zone local_7.com/IN: notify from 192.168.0.1#46982").unwrap(), None);
-        assert!(parse("client 1.2.3.400#5: query: a IN A +").unwrap_err().starts_with("client address"));
-        assert!(parse("client 1.2.3.4#x: query: a IN A +").unwrap_err().starts_with("client port"));
-        assert!(parse("client 1.2.3.4#5: query: a").unwrap_err().starts_with("query"));
-        assert!(parse("client 1.2.3.4#5: query failed (timed out) for a/XX/A at q.c:1").unwrap_err().starts_with("query class"));
+        assert_eq!(
+            parse("zone local_7.com/IN: notify from 192.168.0.1#46982").unwrap(),
+            None
+        );
+        assert!(
+            parse("client 1.2.3.400#5: query: a IN A +")
+                .unwrap_err()
+                .starts_with("client address")
+        );
+        assert!(
+            parse("client 1.2.3.4#x: query: a IN A +")
+                .unwrap_err()
+                .starts_with("client port")
+        );
+        assert!(
+            parse("client 1.2.3.4#5: query: a")
+                .unwrap_err()
+                .starts_with("query")
+        );
+        assert!(
+            parse("client 1.2.3.4#5: query failed (timed out) for a/XX/A at q.c:1")
+                .unwrap_err()
+                .starts_with("query class")
+        );
     }
 }

@@ -53,7 +53,16 @@ pub fn looks_like_resolver_log(head: &[u8]) -> bool {
         return false;
     }
     let text = String::from_utf8_lossy(head);
-    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).take(64).any(|l| matches!(reader::parse_line(l, Some(2000)), Ok(Some(_))))
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .take(64)
+        .any(|l| {
+            matches!(
+                reader::parse_line(l, Some(2000)),
+                Ok(Some(reader::Parsed::Event(..)))
+            )
+        })
 }
 
 impl Format for ResolverLog {
@@ -69,7 +78,15 @@ impl Format for ResolverLog {
     fn sniff(&self, head: &[u8]) -> bool {
         looks_like_resolver_log(head)
     }
-    fn read(&self, input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -> Result<ReadStats, FormatError> {
+    fn read(
+        &self,
+        input: &mut Input<'_>,
+        ctx: &FileContext,
+        sink: &mut dyn Sink,
+    ) -> Result<ReadStats, FormatError> {
         read_resolver_log(input, ctx, sink, self.year)
     }
 }
+
+#[cfg(test)]
+mod tests;

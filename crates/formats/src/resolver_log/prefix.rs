@@ -20,13 +20,48 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-const SEVERITIES: [&str; 7] = ["critical", "error", "warning", "notice", "info", "debug", "dynamic"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+const SEVERITIES: [&str; 7] = [
+    "critical", "error", "warning", "notice", "info", "debug", "dynamic",
+];
 /// BIND logging categories (and Infoblox's): never taken for a syslog program name.
 const CATEGORIES: [&str; 34] = [
-    "client", "cname", "config", "database", "default", "delegation-only", "dispatch", "dnssec", "dnstap", "edns-disabled", "general", "lame-servers", "network", "notify", "nsid",
-    "queries", "query-errors", "rate-limit", "resolver", "rpz", "rpz-passthru", "security", "serve-stale", "spill", "sslkeylog", "trust-anchor-telemetry", "unmatched", "update",
-    "update-security", "xfer-in", "xfer-out", "zoneload", "responses", "infoblox-responses",
+    "client",
+    "cname",
+    "config",
+    "database",
+    "default",
+    "delegation-only",
+    "dispatch",
+    "dnssec",
+    "dnstap",
+    "edns-disabled",
+    "general",
+    "lame-servers",
+    "network",
+    "notify",
+    "nsid",
+    "queries",
+    "query-errors",
+    "rate-limit",
+    "resolver",
+    "rpz",
+    "rpz-passthru",
+    "security",
+    "serve-stale",
+    "spill",
+    "sslkeylog",
+    "trust-anchor-telemetry",
+    "unmatched",
+    "update",
+    "update-security",
+    "xfer-in",
+    "xfer-out",
+    "zoneload",
+    "responses",
+    "infoblox-responses",
 ];
 
 /// The parts in front of a log message.
@@ -71,7 +106,13 @@ fn time_of_day(s: &str) -> Option<i64> {
     let h: i64 = it.next()?.parse().ok()?;
     let m: i64 = it.next()?.parse().ok()?;
     let sec: i64 = it.next()?.parse().ok()?;
-    if it.next().is_some() || h > 23 || m > 59 || sec > 60 || !frac.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 9 {
+    if it.next().is_some()
+        || h > 23
+        || m > 59
+        || sec > 60
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || frac.len() > 9
+    {
         return None;
     }
     let mut us = 0i64;
@@ -88,7 +129,10 @@ fn date_us(y: i32, mo: u32, d: u32) -> Option<i64> {
 
 /// An ISO 8601 timestamp token (`2026-11-29T04:02:10.784Z`, with `+01:00`, `+0100` or no zone).
 pub fn iso8601(tok: &str) -> Option<i64> {
-    if tok.len() < 19 || tok.as_bytes().get(10) != Some(&b'T') || tok.as_bytes().get(4) != Some(&b'-') {
+    if tok.len() < 19
+        || tok.as_bytes().get(10) != Some(&b'T')
+        || tok.as_bytes().get(4) != Some(&b'-')
+    {
         return None;
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(tok) {
@@ -97,7 +141,9 @@ pub fn iso8601(tok: &str) -> Option<i64> {
     if let Ok(t) = DateTime::parse_from_str(tok, "%Y-%m-%dT%H:%M:%S%.f%z") {
         return Some(t.timestamp_micros());
     }
-    NaiveDateTime::parse_from_str(tok, "%Y-%m-%dT%H:%M:%S%.f").ok().map(|t| t.and_utc().timestamp_micros())
+    NaiveDateTime::parse_from_str(tok, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .map(|t| t.and_utc().timestamp_micros())
 }
 
 /// BIND's `29-Nov-2026` `04:08:54.828`.
@@ -131,79 +177,99 @@ fn program(tok: &str, plain: bool) -> Option<&str> {
         None if plain && !CATEGORIES.contains(&body) && !SEVERITIES.contains(&body) => body,
         None => return None,
     };
-    (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/'))).then_some(name)
+    (!name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/')))
+    .then_some(name)
 }
 
 /// A `word:` label (BIND category or severity, unbound tag).
 fn label(tok: &str) -> Option<&str> {
     let w = tok.strip_suffix(':')?;
-    (!w.is_empty() && w.len() <= 32 && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')).then_some(w)
+    (!w.is_empty()
+        && w.len() <= 32
+        && w.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'))
+    .then_some(w)
 }
 
 /// Splits a line into its prefix and message. `year` is used for syslog times without one.
 pub fn split(line: &str, year: Option<i32>) -> Prefix<'_> {
-    let mut p = Prefix { message: line.trim(), ..Default::default() };
+    let mut p = Prefix {
+        message: line.trim(),
+        ..Default::default()
+    };
     let mut rest = line.trim();
     // <PRI>
-    if let Some(r) = rest.strip_prefix('<') {
-        if let Some((pri, after)) = r.split_once('>') {
-            if !pri.is_empty() && pri.len() <= 3 && pri.bytes().all(|b| b.is_ascii_digit()) {
-                p.recognized = true;
-                rest = after;
-            }
-        }
+    if let Some(r) = rest.strip_prefix('<')
+        && let Some((pri, after)) = r.split_once('>')
+        && !pri.is_empty()
+        && pri.len() <= 3
+        && pri.bytes().all(|b| b.is_ascii_digit())
+    {
+        p.recognized = true;
+        rest = after;
     }
     let mut syslog_header = false;
     // RFC 5424: version 1, ISO time, host, app, procid, msgid, structured data.
-    if let Some(r) = rest.strip_prefix("1 ") {
-        if let Some((t, after)) = token(r) {
-            if let Some(ts) = iso8601(t) {
-                p.ts = Some(ts);
-                p.recognized = true;
-                let mut r = after;
-                let mut fields = Vec::new();
-                for _ in 0..4 {
-                    if let Some((tok, a)) = token(r) {
-                        fields.push(tok);
-                        r = a;
-                    }
-                }
-                p.host = fields.first().copied().filter(|h| *h != "-");
-                p.program = fields.get(1).copied().filter(|a| *a != "-");
-                let r = r.trim_start();
-                rest = if r.starts_with('[') { r.find("] ").map_or("", |i| &r[i + 2..]) } else { r.strip_prefix("- ").unwrap_or(r) };
-                p.message = rest.trim();
+    if let Some(r) = rest.strip_prefix("1 ")
+        && let Some((t, after)) = token(r)
+        && let Some(ts) = iso8601(t)
+    {
+        p.ts = Some(ts);
+        p.recognized = true;
+        let mut r = after;
+        let mut fields = Vec::new();
+        for _ in 0..4 {
+            if let Some((tok, a)) = token(r) {
+                fields.push(tok);
+                r = a;
             }
         }
+        p.host = fields.first().copied().filter(|h| *h != "-");
+        p.program = fields.get(1).copied().filter(|a| *a != "-");
+        let r = r.trim_start();
+        rest = if r.starts_with('[') {
+            r.find("] ").map_or("", |i| &r[i + 2..])
+        } else {
+            r.strip_prefix("- ").unwrap_or(r)
+        };
+        p.message = rest.trim();
     }
-    if p.ts.is_none() {
-        if let Some((t, after)) = token(rest) {
-            if let Some(e) = t.strip_prefix('[').and_then(|t| t.strip_suffix(']')).filter(|e| !e.is_empty() && e.len() <= 12 && e.bytes().all(|b| b.is_ascii_digit())) {
-                // unbound's [epoch]
-                p.ts = e.parse::<i64>().ok().map(|s| s * 1_000_000);
-                p.epoch_brackets = true;
-                p.recognized = true;
-                rest = after;
-            } else if let Some(ts) = iso8601(t) {
+    if p.ts.is_none()
+        && let Some((t, after)) = token(rest)
+    {
+        if let Some(e) = t
+            .strip_prefix('[')
+            .and_then(|t| t.strip_suffix(']'))
+            .filter(|e| !e.is_empty() && e.len() <= 12 && e.bytes().all(|b| b.is_ascii_digit()))
+        {
+            // unbound's [epoch]
+            p.ts = e.parse::<i64>().ok().map(|s| s * 1_000_000);
+            p.epoch_brackets = true;
+            p.recognized = true;
+            rest = after;
+        } else if let Some(ts) = iso8601(t) {
+            p.ts = Some(ts);
+            p.recognized = true;
+            rest = after;
+        } else if let Some((t2, after2)) = token(after) {
+            if let Some(ts) = bind_time(t, t2) {
                 p.ts = Some(ts);
                 p.recognized = true;
-                rest = after;
-            } else if let Some((t2, after2)) = token(after) {
-                if let Some(ts) = bind_time(t, t2) {
-                    p.ts = Some(ts);
-                    p.recognized = true;
-                    rest = after2;
-                } else if let (Some(mo), Ok(d), Some((t3, after3))) = (month(t), t2.parse::<u32>(), token(after2)) {
-                    if let Some(tod) = time_of_day(t3) {
-                        p.recognized = true;
-                        syslog_header = true;
-                        rest = after3;
-                        match year.and_then(|y| date_us(y, mo, d)) {
+                rest = after2;
+            } else if let (Some(mo), Ok(d), Some((t3, after3))) =
+                (month(t), t2.parse::<u32>(), token(after2))
+                && let Some(tod) = time_of_day(t3)
+            {
+                p.recognized = true;
+                syslog_header = true;
+                rest = after3;
+                match year.and_then(|y| date_us(y, mo, d)) {
                             Some(day) => p.ts = day.checked_add(tod),
                             None => p.ts_problem = Some("ts: syslog timestamp without a year (give the year to the reader, or log with BIND's print-time)".into()),
                         }
-                    }
-                }
             }
         }
     }
@@ -238,26 +304,28 @@ pub fn split(line: &str, year: Option<i32>) -> Prefix<'_> {
             rest = after;
             continue;
         }
-        if let Some((t2, after2)) = token(after) {
-            if let Some(ts) = bind_time(t, t2) {
-                p.ts = Some(ts);
-                p.ts_problem = None;
-                p.recognized = true;
-                rest = after2;
-                continue;
-            }
+        if let Some((t2, after2)) = token(after)
+            && let Some(ts) = bind_time(t, t2)
+        {
+            p.ts = Some(ts);
+            p.ts_problem = None;
+            p.recognized = true;
+            rest = after2;
+            continue;
         }
         let Some(l) = label(t) else { break };
         p.labels.push(l);
         p.recognized = true;
         rest = after;
         // `debug 3:` severity
-        if l == "debug" {
-            if let Some((lvl, a)) = token(rest) {
-                if lvl.trim_end_matches(':').bytes().all(|b| b.is_ascii_digit()) {
-                    rest = a;
-                }
-            }
+        if l == "debug"
+            && let Some((lvl, a)) = token(rest)
+            && lvl
+                .trim_end_matches(':')
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        {
+            rest = a;
         }
     }
     p.message = rest.trim();
@@ -277,42 +345,88 @@ mod tests {
 
     #[test]
     fn bind_iso_and_default_times() {
-        let p = split("2026-11-29T04:02:10.784Z queries: info: client @0x7f 1.2.3.4#5 (a): query: a IN A +", None);
+        let p = split(
+            "2026-11-29T04:02:10.784Z queries: info: client @0x7f 1.2.3.4#5 (a): query: a IN A +",
+            None,
+        );
         assert_eq!(p.ts, Some(T0));
         assert_eq!(p.labels, vec!["queries", "info"]);
         assert!(p.message.starts_with("client @0x7f"));
-        let p = split("29-Nov-2026 04:02:10.784 client 1.2.3.4#5: query: a IN A +", None);
+        let p = split(
+            "29-Nov-2026 04:02:10.784 client 1.2.3.4#5: query: a IN A +",
+            None,
+        );
         assert_eq!(p.ts, Some(T0));
         assert!(p.message.starts_with("client 1.2.3.4"));
     }
 
     #[test]
     fn syslog_headers_hosts_programs_and_inner_times() {
-        let p = split("<30>Mar 11 23:51:31 infoblox.localdomain named[11042]: 07-Apr-2022 08:08:10.043 client x", None);
-        assert_eq!((p.host, p.program), (Some("infoblox.localdomain"), Some("named")));
+        let p = split(
+            "<30>Mar 11 23:51:31 infoblox.localdomain named[11042]: 07-Apr-2022 08:08:10.043 client x",
+            None,
+        );
+        assert_eq!(
+            (p.host, p.program),
+            (Some("infoblox.localdomain"), Some("named"))
+        );
         assert_eq!(p.ts, Some(1_649_318_890_043_000));
         assert_eq!(p.ts_problem, None);
         assert_eq!(p.message, "client x");
-        let p = split("<30>Apr 14 16:17:20 10.50.1.227 named[2588]: infoblox-responses: 14-Apr-2022 16:17:20.046 client q", None);
-        assert_eq!((p.labels.clone(), p.ts, p.message), (vec!["infoblox-responses"], Some(1_649_953_040_046_000), "client q"));
-        let p = split("<30>Oct 4 10:18:07 a1.foo.com 89.160.20.112 named[10750]: client y", None);
-        assert_eq!((p.host, p.program, p.ts), (Some("a1.foo.com"), Some("named"), None));
+        let p = split(
+            "<30>Apr 14 16:17:20 10.50.1.227 named[2588]: infoblox-responses: 14-Apr-2022 16:17:20.046 client q",
+            None,
+        );
+        assert_eq!(
+            (p.labels.clone(), p.ts, p.message),
+            (
+                vec!["infoblox-responses"],
+                Some(1_649_953_040_046_000),
+                "client q"
+            )
+        );
+        let p = split(
+            "<30>Oct 4 10:18:07 a1.foo.com 89.160.20.112 named[10750]: client y",
+            None,
+        );
+        assert_eq!(
+            (p.host, p.program, p.ts),
+            (Some("a1.foo.com"), Some("named"), None)
+        );
         assert!(p.ts_problem.is_some());
         let p = split("Jul 24 14:16:55 raid5 named[3935]: client z", Some(2005));
         assert_eq!(p.ts, Some(1_122_214_615_000_000));
         let p = split("atom named[1806]: client w", None);
-        assert_eq!((p.host, p.program, p.ts), (Some("atom"), Some("named"), None));
+        assert_eq!(
+            (p.host, p.program, p.ts),
+            (Some("atom"), Some("named"), None)
+        );
         let p = split("Oct 23 02:06:39 security: info: client v", Some(2020));
-        assert_eq!((p.program, p.labels.clone()), (None, vec!["security", "info"]));
+        assert_eq!(
+            (p.program, p.labels.clone()),
+            (None, vec!["security", "info"])
+        );
     }
 
     #[test]
     fn unbound_and_rfc5424() {
-        let p = split("[1605264393] unbound[5542:0] reply: 127.0.0.1 a. A IN NOERROR 0.000000 0 59", None);
-        assert_eq!((p.ts, p.program, p.epoch_brackets), (Some(1_605_264_393_000_000), Some("unbound"), true));
+        let p = split(
+            "[1605264393] unbound[5542:0] reply: 127.0.0.1 a. A IN NOERROR 0.000000 0 59",
+            None,
+        );
+        assert_eq!(
+            (p.ts, p.program, p.epoch_brackets),
+            (Some(1_605_264_393_000_000), Some("unbound"), true)
+        );
         assert_eq!(p.labels, vec!["reply"]);
-        let p = split("<30>1 2026-11-29T04:02:10.784Z ns1 named 123 - - client u", None);
-        assert_eq!((p.ts, p.host, p.program, p.message), (Some(T0), Some("ns1"), Some("named"), "client u"));
+        let p = split(
+            "<30>1 2026-11-29T04:02:10.784Z ns1 named 123 - - client u",
+            None,
+        );
+        assert_eq!(
+            (p.ts, p.host, p.program, p.message),
+            (Some(T0), Some("ns1"), Some("named"), "client u")
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::format::{FileContext, FormatError, ReadStats, Reject, Sink};
 #[derive(Debug, PartialEq)]
 pub(crate) enum Parsed<'a> {
     /// A DNS event, with the line's prefix.
-    Event(LogEvent, prefix::Prefix<'a>),
+    Event(Box<LogEvent>, prefix::Prefix<'a>),
     /// A log line that is not a DNS event.
     Other,
 }
@@ -36,7 +36,10 @@ fn unbound_tag<'a>(p: &prefix::Prefix<'a>) -> Option<(&'a str, &'a str)> {
     if p.program != Some("unbound") && !p.epoch_brackets {
         return None;
     }
-    let tag = labels.iter().rev().find(|l| matches!(**l, "reply" | "query" | "info"))?;
+    let tag = labels
+        .iter()
+        .rev()
+        .find(|l| matches!(**l, "reply" | "query" | "info"))?;
     Some((tag, msg))
 }
 
@@ -51,14 +54,19 @@ pub(crate) fn parse_line(line: &str, year: Option<i32>) -> Result<Option<Parsed<
         None
     };
     match parsed {
-        Some(e) => Ok(Some(Parsed::Event(e, p))),
+        Some(e) => Ok(Some(Parsed::Event(Box::new(e), p))),
         None if p.recognized => Ok(Some(Parsed::Other)),
         None => Ok(None),
     }
 }
 
 /// Reads a resolver log into rows and rejects; `year` dates yearless syslog timestamps.
-pub fn read_resolver_log(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink, year: Option<i32>) -> Result<ReadStats, FormatError> {
+pub fn read_resolver_log(
+    input: &mut Input<'_>,
+    ctx: &FileContext,
+    sink: &mut dyn Sink,
+    year: Option<i32>,
+) -> Result<ReadStats, FormatError> {
     let mut out = Emitter::new(ctx, sink);
     let mut lines = Lines::new(input);
     let mut line = Line::default();
@@ -68,7 +76,12 @@ pub fn read_resolver_log(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dy
             Ok(false) => break,
             Err(e) => {
                 let reason = format!("reading the stream: {e}");
-                out.reject(Reject::text(lines.offset(), line.number + 1, reason.clone(), &[]))?;
+                out.reject(Reject::text(
+                    lines.offset(),
+                    line.number + 1,
+                    reason.clone(),
+                    &[],
+                ))?;
                 out.stats.stopped = Some(reason);
                 break;
             }
@@ -76,7 +89,9 @@ pub fn read_resolver_log(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dy
         if line.number % 65536 == 0 {
             out.progress(line.offset);
         }
-        let reject = |reason: String, line: &Line| Reject::text(line.offset, line.number, reason, &line.bytes);
+        let reject = |reason: String, line: &Line| {
+            Reject::text(line.offset, line.number, reason, &line.bytes)
+        };
         if line.too_long {
             out.reject(reject(format!("line longer than {MAX_LINE} bytes"), &line))?;
             continue;
@@ -90,12 +105,15 @@ pub fn read_resolver_log(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dy
         match parse_line(t, year) {
             Ok(Some(Parsed::Event(le, p))) => {
                 let Some(line_ts) = p.ts else {
-                    let why = p.ts_problem.unwrap_or_else(|| "ts: the line has no timestamp".into());
+                    let why = p
+                        .ts_problem
+                        .unwrap_or_else(|| "ts: the line has no timestamp".into());
                     out.reject(reject(why, &line))?;
                     continue;
                 };
-                let mut ev = le.ev;
-                ev.ts = line_ts.saturating_sub(le.before_us);
+                let LogEvent { ev, before_us } = *le;
+                let mut ev = ev;
+                ev.ts = line_ts.saturating_sub(before_us);
                 if ev.response_ts.is_some() {
                     ev.response_ts = Some(line_ts);
                 }
@@ -107,7 +125,10 @@ pub fn read_resolver_log(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dy
             Ok(Some(Parsed::Other)) => out.stats.records_skipped += 1,
             Ok(None) => {
                 let head: String = t.chars().take(40).collect();
-                out.reject(reject(format!("unknown line shape: not a BIND or unbound log line ({head:?})"), &line))?;
+                out.reject(reject(
+                    format!("unknown line shape: not a BIND or unbound log line ({head:?})"),
+                    &line,
+                ))?;
             }
             Err(reason) => out.reject(reject(reason, &line))?,
         }

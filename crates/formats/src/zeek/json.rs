@@ -31,21 +31,29 @@ fn string(o: &Map<String, Value>, k: &str) -> Result<Option<String>, String> {
 fn count(o: &Map<String, Value>, k: &str) -> Result<Option<u64>, String> {
     match o.get(k) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => v.as_u64().map(Some).ok_or_else(|| format!("{k}: {v} is not a count")),
+        Some(v) => v
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| format!("{k}: {v} is not a count")),
     }
 }
 
 fn boolean(o: &Map<String, Value>, k: &str) -> Result<Option<bool>, String> {
     match o.get(k) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => v.as_bool().map(Some).ok_or_else(|| format!("{k}: {v} is not a boolean")),
+        Some(v) => v
+            .as_bool()
+            .map(Some)
+            .ok_or_else(|| format!("{k}: {v} is not a boolean")),
     }
 }
 
 fn time(v: &Value) -> Result<i64, String> {
     match v {
         Value::Number(n) => seconds_to_us(n).ok_or_else(|| format!("ts: {n} is out of range")),
-        Value::String(s) => chrono::DateTime::parse_from_rfc3339(s).map(|t| t.timestamp_micros()).map_err(|e| format!("ts: {s:?} is not an ISO 8601 time ({e})")),
+        Value::String(s) => chrono::DateTime::parse_from_rfc3339(s)
+            .map(|t| t.timestamp_micros())
+            .map_err(|e| format!("ts: {s:?} is not an ISO 8601 time ({e})")),
         v => Err(format!("ts: {v} is not a time")),
     }
 }
@@ -53,13 +61,18 @@ fn time(v: &Value) -> Result<i64, String> {
 /// Parses one JSON line.
 pub fn parse(line: &str) -> Result<Option<ZeekDns>, String> {
     let v: Value = serde_json::from_str(line).map_err(|e| format!("JSON: {e}"))?;
-    let Value::Object(o) = v else { return Err("JSON: the line is not an object".into()) };
-    if let Some(p) = string(&o, "_path")? {
-        if p != "dns" {
-            return Ok(None);
-        }
+    let Value::Object(o) = v else {
+        return Err("JSON: the line is not an object".into());
+    };
+    if let Some(p) = string(&o, "_path")?
+        && p != "dns"
+    {
+        return Ok(None);
     }
-    let mut r = ZeekDns { ts: o.get("ts").map(time).transpose()?.map(Ts::Micros), ..Default::default() };
+    let mut r = ZeekDns {
+        ts: o.get("ts").map(time).transpose()?.map(Ts::Micros),
+        ..Default::default()
+    };
     r.orig_h = string(&o, "id.orig_h")?;
     r.orig_p = count(&o, "id.orig_p")?;
     r.resp_h = string(&o, "id.resp_h")?;
@@ -68,7 +81,9 @@ pub fn parse(line: &str) -> Result<Option<ZeekDns>, String> {
     r.trans_id = count(&o, "trans_id")?;
     r.rtt_us = match o.get("rtt") {
         None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => Some(seconds_to_us(n).ok_or_else(|| format!("rtt: {n} is out of range"))?),
+        Some(Value::Number(n)) => {
+            Some(seconds_to_us(n).ok_or_else(|| format!("rtt: {n} is out of range"))?)
+        }
         Some(v) => return Err(format!("rtt: {v} is not an interval")),
     };
     r.query = string(&o, "query")?;
@@ -93,7 +108,12 @@ pub fn parse(line: &str) -> Result<Option<ZeekDns>, String> {
 /// Whether a line looks like a Zeek DNS JSON record (for sniffing).
 pub fn looks_like_dns_json(line: &str) -> bool {
     let l = line.trim_start();
-    l.starts_with('{') && l.contains("\"id.orig_h\"") && (l.contains("\"_path\":\"dns\"") || l.contains("\"trans_id\"") || l.contains("\"qtype_name\"") || l.contains("\"rcode_name\""))
+    l.starts_with('{')
+        && l.contains("\"id.orig_h\"")
+        && (l.contains("\"_path\":\"dns\"")
+            || l.contains("\"trans_id\"")
+            || l.contains("\"qtype_name\"")
+            || l.contains("\"rcode_name\""))
 }
 
 #[cfg(test)]
@@ -104,12 +124,25 @@ mod tests {
     fn reads_epoch_and_iso_times_and_skips_other_paths() {
         let r = parse(r#"{"ts":1521911720.865716,"id.orig_h":"10.0.0.1","rtt":0.0008699893951416016,"answers":["a","b"],"rcode":0}"#).unwrap().unwrap();
         assert_eq!(r.ts, Some(Ts::Micros(1_521_911_720_865_716)));
-        assert_eq!((r.rtt_us, r.answers, r.rcode), (Some(870), Some(2), Some(0)));
-        let r = parse(r#"{"_path":"dns","ts":"2018-03-24T17:15:20.865716Z"}"#).unwrap().unwrap();
+        assert_eq!(
+            (r.rtt_us, r.answers, r.rcode),
+            (Some(870), Some(2), Some(0))
+        );
+        let r = parse(r#"{"_path":"dns","ts":"2018-03-24T17:15:20.865716Z"}"#)
+            .unwrap()
+            .unwrap();
         assert_eq!(r.ts, Some(Ts::Micros(1_521_911_720_865_716)));
         assert_eq!(parse(r#"{"_path":"conn","ts":1}"#).unwrap(), None);
-        assert!(parse(r#"{"ts":"yesterday"}"#).unwrap_err().starts_with("ts"));
-        assert!(parse(r#"{"ts":1,"id.orig_p":"x"}"#).unwrap_err().starts_with("id.orig_p"));
+        assert!(
+            parse(r#"{"ts":"yesterday"}"#)
+                .unwrap_err()
+                .starts_with("ts")
+        );
+        assert!(
+            parse(r#"{"ts":1,"id.orig_p":"x"}"#)
+                .unwrap_err()
+                .starts_with("id.orig_p")
+        );
         assert!(parse("[1]").is_err());
         assert!(parse("{").is_err());
     }

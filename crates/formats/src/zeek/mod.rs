@@ -27,9 +27,13 @@ pub struct Zeek;
 pub fn looks_like_zeek_dns(head: &[u8]) -> bool {
     let text = String::from_utf8_lossy(&head[..head.len().min(16 * 1024)]);
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let Some(mut first) = lines.next() else { return false };
+    let Some(mut first) = lines.next() else {
+        return false;
+    };
     if first.starts_with("###") {
-        let Some(next) = lines.next() else { return false };
+        let Some(next) = lines.next() else {
+            return false;
+        };
         first = next;
     }
     if first.starts_with("#separator") {
@@ -59,7 +63,15 @@ impl Format for Zeek {
     fn sniff(&self, head: &[u8]) -> bool {
         looks_like_zeek_dns(head)
     }
-    fn read(&self, input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -> Result<ReadStats, FormatError> {
+    fn read(
+        &self,
+        input: &mut Input<'_>,
+        ctx: &FileContext,
+        sink: &mut dyn Sink,
+    ) -> Result<ReadStats, FormatError> {
         read_zeek(input, ctx, sink)
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -18,7 +18,11 @@ use crate::dns::rows::Emitter;
 use crate::format::{FileContext, FormatError, ReadStats, Reject, Sink};
 
 /// Reads a Zeek `dns.log` into rows and rejects.
-pub fn read_zeek(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -> Result<ReadStats, FormatError> {
+pub fn read_zeek(
+    input: &mut Input<'_>,
+    ctx: &FileContext,
+    sink: &mut dyn Sink,
+) -> Result<ReadStats, FormatError> {
     let mut out = Emitter::new(ctx, sink);
     let mut lines = Lines::new(input);
     let mut header = tsv::Header::default();
@@ -29,7 +33,12 @@ pub fn read_zeek(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) 
             Ok(false) => break,
             Err(e) => {
                 let reason = format!("reading the stream: {e}");
-                out.reject(Reject::text(lines.offset(), line.number + 1, reason.clone(), &[]))?;
+                out.reject(Reject::text(
+                    lines.offset(),
+                    line.number + 1,
+                    reason.clone(),
+                    &[],
+                ))?;
                 out.stats.stopped = Some(reason);
                 break;
             }
@@ -37,7 +46,9 @@ pub fn read_zeek(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) 
         if line.number % 65536 == 0 {
             out.progress(line.offset);
         }
-        let reject = |reason: String, line: &Line| Reject::text(line.offset, line.number, reason, &line.bytes);
+        let reject = |reason: String, line: &Line| {
+            Reject::text(line.offset, line.number, reason, &line.bytes)
+        };
         if line.too_long {
             out.reject(reject(format!("line longer than {MAX_LINE} bytes"), &line))?;
             continue;
@@ -63,7 +74,9 @@ pub fn read_zeek(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) 
             out.stats.records_skipped += 1;
             continue;
         } else {
-            header.parse(&text).and_then(|r| r.to_event("zeek-tsv", line.offset))
+            header
+                .parse(&text)
+                .and_then(|r| r.to_event("zeek-tsv", line.offset))
         };
         match event {
             Ok(ev) => {

@@ -52,18 +52,29 @@ pub struct ZeekDns {
 fn ip(v: &Option<String>, field: &str) -> Result<Option<IpAddr>, String> {
     match v {
         None => Ok(None),
-        Some(s) => s.parse::<IpAddr>().map(Some).map_err(|_| format!("{field}: {s:?} is not an IP address")),
+        Some(s) => s
+            .parse::<IpAddr>()
+            .map(Some)
+            .map_err(|_| format!("{field}: {s:?} is not an IP address")),
     }
 }
 
 fn u16_of(v: Option<u64>, field: &str) -> Result<Option<u16>, String> {
     match v {
         None => Ok(None),
-        Some(n) => u16::try_from(n).map(Some).map_err(|_| format!("{field}: {n} does not fit 16 bits")),
+        Some(n) => u16::try_from(n)
+            .map(Some)
+            .map_err(|_| format!("{field}: {n} does not fit 16 bits")),
     }
 }
 
-fn code_name(code: Option<u64>, name: &Option<String>, field: &str, by_code: fn(u16) -> String, by_name: fn(&str) -> String) -> Result<Option<String>, String> {
+fn code_name(
+    code: Option<u64>,
+    name: &Option<String>,
+    field: &str,
+    by_code: fn(u16) -> String,
+    by_name: fn(&str) -> String,
+) -> Result<Option<String>, String> {
     if let Some(c) = code {
         let c = u16::try_from(c).map_err(|_| format!("{field}: {c} does not fit 16 bits"))?;
         return Ok(Some(by_code(c)));
@@ -76,14 +87,39 @@ impl ZeekDns {
     pub fn to_event(&self, source_format: &'static str, offset: u64) -> Result<DnsEvent, String> {
         let ts = match self.ts {
             Some(Ts::Micros(t)) => t,
-            Some(Ts::Masked) => return Err("ts: masked timestamp (XXXXXXXXXX.XXXXXX, a btest baseline)".into()),
+            Some(Ts::Masked) => {
+                return Err("ts: masked timestamp (XXXXXXXXXX.XXXXXX, a btest baseline)".into());
+            }
             None => return Err("ts: missing".into()),
         };
-        let rcode = code_name(self.rcode, &self.rcode_name, "rcode", |c| names::rcode_name(c).into_owned(), names::normalize_rcode)?;
-        let qtype = code_name(self.qtype, &self.qtype_name, "qtype", |c| names::qtype_name(c).into_owned(), names::normalize_qtype)?;
-        let qclass = code_name(self.qclass, &self.qclass_name, "qclass", |c| names::qclass_name(c).into_owned(), names::normalize_qclass)?;
+        let rcode = code_name(
+            self.rcode,
+            &self.rcode_name,
+            "rcode",
+            |c| names::rcode_name(c).into_owned(),
+            names::normalize_rcode,
+        )?;
+        let qtype = code_name(
+            self.qtype,
+            &self.qtype_name,
+            "qtype",
+            |c| names::qtype_name(c).into_owned(),
+            names::normalize_qtype,
+        )?;
+        let qclass = code_name(
+            self.qclass,
+            &self.qclass_name,
+            "qclass",
+            |c| names::qclass_name(c).into_owned(),
+            names::normalize_qclass,
+        )?;
         let opcode = match self.opcode {
-            Some(c) => Some(names::opcode_name(u8::try_from(c).map_err(|_| format!("opcode: {c} does not fit 8 bits"))?).into_owned()),
+            Some(c) => Some(
+                names::opcode_name(
+                    u8::try_from(c).map_err(|_| format!("opcode: {c} does not fit 8 bits"))?,
+                )
+                .into_owned(),
+            ),
             None => self.opcode_name.as_deref().map(|s| s.to_ascii_uppercase()),
         };
         let kind = match (&rcode, &qtype) {
@@ -102,11 +138,11 @@ impl ZeekDns {
         ev.qtype = qtype;
         ev.qclass = qclass;
         ev.opcode = opcode;
-        if let Some(rtt) = self.rtt_us {
-            if rcode.is_some() {
-                ev.response_ts = ts.checked_add(rtt);
-                ev.latency_ms = Some(rtt as f64 / 1000.0);
-            }
+        if let Some(rtt) = self.rtt_us
+            && rcode.is_some()
+        {
+            ev.response_ts = ts.checked_add(rtt);
+            ev.latency_ms = Some(rtt as f64 / 1000.0);
         }
         if rcode.is_some() {
             ev.answers = Some(u16::try_from(self.answers.unwrap_or(0)).unwrap_or(u16::MAX));
@@ -128,7 +164,11 @@ pub fn decimal_us(s: &str) -> Option<i64> {
         None => (false, s),
     };
     let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) || int.len() > 12 {
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || int.len() > 12
+    {
         return None;
     }
     let secs: i64 = int.parse().ok()?;
@@ -160,18 +200,49 @@ mod tests {
 
     #[test]
     fn message_type_follows_rcode_and_qtype() {
-        let mut r = ZeekDns { ts: Some(Ts::Micros(1)), rcode: Some(0), qtype: Some(1), rtt_us: Some(870), ..Default::default() };
+        let mut r = ZeekDns {
+            ts: Some(Ts::Micros(1)),
+            rcode: Some(0),
+            qtype: Some(1),
+            rtt_us: Some(870),
+            ..Default::default()
+        };
         let e = r.to_event("zeek-tsv", 0).unwrap();
-        assert_eq!((e.message_type, e.rcode.as_deref(), e.qtype.as_deref(), e.latency_ms, e.response_ts), (MessageType::QueryResponse, Some("NOERROR"), Some("A"), Some(0.87), Some(871)));
+        assert_eq!(
+            (
+                e.message_type,
+                e.rcode.as_deref(),
+                e.qtype.as_deref(),
+                e.latency_ms,
+                e.response_ts
+            ),
+            (
+                MessageType::QueryResponse,
+                Some("NOERROR"),
+                Some("A"),
+                Some(0.87),
+                Some(871)
+            )
+        );
         r.qtype = None;
-        assert_eq!(r.to_event("zeek-tsv", 0).unwrap().message_type, MessageType::ResponseOnly);
+        assert_eq!(
+            r.to_event("zeek-tsv", 0).unwrap().message_type,
+            MessageType::ResponseOnly
+        );
         r.rcode = None;
         let e = r.to_event("zeek-tsv", 0).unwrap();
-        assert_eq!((e.message_type, e.latency_ms, e.answers), (MessageType::QueryOnly, None, None));
+        assert_eq!(
+            (e.message_type, e.latency_ms, e.answers),
+            (MessageType::QueryOnly, None, None)
+        );
         r.ts = Some(Ts::Masked);
         assert!(r.to_event("zeek-tsv", 0).unwrap_err().contains("masked"));
         r.ts = Some(Ts::Micros(1));
         r.orig_h = Some("nope".into());
-        assert!(r.to_event("zeek-tsv", 0).unwrap_err().starts_with("id.orig_h"));
+        assert!(
+            r.to_event("zeek-tsv", 0)
+                .unwrap_err()
+                .starts_with("id.orig_h")
+        );
     }
 }

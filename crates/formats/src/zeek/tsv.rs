@@ -23,7 +23,14 @@ pub struct Header {
 
 impl Default for Header {
     fn default() -> Self {
-        Header { separator: "\t".into(), set_separator: ",".into(), empty: "(empty)".into(), unset: "-".into(), path: None, fields: None }
+        Header {
+            separator: "\t".into(),
+            set_separator: ",".into(),
+            empty: "(empty)".into(),
+            unset: "-".into(),
+            path: None,
+            fields: None,
+        }
     }
 }
 
@@ -61,20 +68,34 @@ impl Header {
     pub fn apply(&mut self, line: &str) -> HeaderLine {
         if let Some(rest) = line.strip_prefix("#separator") {
             // The separator line itself is always space-separated.
-            *self = Header { separator: unescape_header(rest.trim_start_matches(' ')), ..Header::default() };
+            *self = Header {
+                separator: unescape_header(rest.trim_start_matches(' ')),
+                ..Header::default()
+            };
             if self.separator.is_empty() {
                 self.separator = "\t".into();
             }
             return HeaderLine::Directive;
         }
-        let Some(body) = line.strip_prefix('#') else { return HeaderLine::Comment };
-        let (key, value) = body.split_once(self.separator.as_str()).unwrap_or((body, ""));
+        let Some(body) = line.strip_prefix('#') else {
+            return HeaderLine::Comment;
+        };
+        let (key, value) = body
+            .split_once(self.separator.as_str())
+            .unwrap_or((body, ""));
         match key {
             "set_separator" => self.set_separator = unescape_header(value),
             "empty_field" => self.empty = value.to_string(),
             "unset_field" => self.unset = value.to_string(),
             "path" => self.path = Some(value.to_string()),
-            "fields" => self.fields = Some(value.split(self.separator.as_str()).map(str::to_string).collect()),
+            "fields" => {
+                self.fields = Some(
+                    value
+                        .split(self.separator.as_str())
+                        .map(str::to_string)
+                        .collect(),
+                )
+            }
             "types" | "open" | "close" => {}
             _ => return HeaderLine::Comment,
         }
@@ -88,10 +109,17 @@ impl Header {
 
     /// The fields of a data line, or the reason it cannot be read.
     pub fn parse(&self, line: &str) -> Result<ZeekDns, String> {
-        let fields = self.fields.as_ref().ok_or("data line before any #fields header")?;
+        let fields = self
+            .fields
+            .as_ref()
+            .ok_or("data line before any #fields header")?;
         let values: Vec<&str> = line.split(self.separator.as_str()).collect();
         if values.len() != fields.len() {
-            return Err(format!("{} values for {} #fields", values.len(), fields.len()));
+            return Err(format!(
+                "{} values for {} #fields",
+                values.len(),
+                fields.len()
+            ));
         }
         let mut r = ZeekDns::default();
         for (name, raw) in fields.iter().zip(values) {
@@ -99,8 +127,18 @@ impl Header {
                 continue;
             }
             // The empty marker is an empty string in a string field (the root name, for `query`).
-            let s = || Some(if raw == self.empty { String::new() } else { raw.to_string() });
-            let count = |f: &str| raw.parse::<u64>().map(Some).map_err(|_| format!("{f}: {raw:?} is not a count"));
+            let s = || {
+                Some(if raw == self.empty {
+                    String::new()
+                } else {
+                    raw.to_string()
+                })
+            };
+            let count = |f: &str| {
+                raw.parse::<u64>()
+                    .map(Some)
+                    .map_err(|_| format!("{f}: {raw:?} is not a count"))
+            };
             let boolean = |f: &str| match raw {
                 "T" => Ok(Some(true)),
                 "F" => Ok(Some(false)),
@@ -111,7 +149,9 @@ impl Header {
                     r.ts = Some(if raw.bytes().all(|b| b == b'X' || b == b'.') {
                         Ts::Masked
                     } else {
-                        Ts::Micros(decimal_us(raw).ok_or_else(|| format!("ts: {raw:?} is not a time"))?)
+                        Ts::Micros(
+                            decimal_us(raw).ok_or_else(|| format!("ts: {raw:?} is not a time"))?,
+                        )
                     })
                 }
                 "id.orig_h" => r.orig_h = s(),
@@ -120,7 +160,12 @@ impl Header {
                 "id.resp_p" => r.resp_p = count(name)?,
                 "proto" => r.proto = s(),
                 "trans_id" => r.trans_id = count(name)?,
-                "rtt" => r.rtt_us = Some(decimal_us(raw).ok_or_else(|| format!("rtt: {raw:?} is not an interval"))?),
+                "rtt" => {
+                    r.rtt_us = Some(
+                        decimal_us(raw)
+                            .ok_or_else(|| format!("rtt: {raw:?} is not an interval"))?,
+                    )
+                }
                 "query" => r.query = s(),
                 "qclass" => r.qclass = count(name)?,
                 "qclass_name" => r.qclass_name = s(),
@@ -132,7 +177,13 @@ impl Header {
                 "rejected" => r.rejected = boolean(name)?,
                 "opcode" => r.opcode = count(name)?,
                 "opcode_name" => r.opcode_name = s(),
-                "answers" => r.answers = Some(if raw == self.empty || raw.is_empty() { 0 } else { raw.split(self.set_separator.as_str()).count() }),
+                "answers" => {
+                    r.answers = Some(if raw == self.empty || raw.is_empty() {
+                        0
+                    } else {
+                        raw.split(self.set_separator.as_str()).count()
+                    })
+                }
                 _ => {}
             }
         }
@@ -165,15 +216,29 @@ mod tests {
         assert_eq!((r.rcode, r.answers), (Some(3), Some(3)));
         let r = h.parse("1.5\t-\t-\t-\t(empty)").unwrap();
         assert_eq!((r.orig_h, r.rcode, r.answers), (None, None, Some(0)));
-        assert!(h.parse("1.5\t10.0.0.1").unwrap_err().contains("2 values for 5"));
-        assert!(h.parse("1.5\t10.0.0.1\tq\tbad\t-").unwrap_err().starts_with("rcode"));
-        assert_eq!(h.parse("XXXXXXXXXX.XXXXXX\t-\t-\t-\t-").unwrap().ts, Some(Ts::Masked));
+        assert!(
+            h.parse("1.5\t10.0.0.1")
+                .unwrap_err()
+                .contains("2 values for 5")
+        );
+        assert!(
+            h.parse("1.5\t10.0.0.1\tq\tbad\t-")
+                .unwrap_err()
+                .starts_with("rcode")
+        );
+        assert_eq!(
+            h.parse("XXXXXXXXXX.XXXXXX\t-\t-\t-\t-").unwrap().ts,
+            Some(Ts::Masked)
+        );
     }
 
     #[test]
     fn a_new_separator_line_starts_a_new_log() {
         let mut h = header();
-        assert_eq!(h.apply("### BTest baseline data generated by btest-diff."), HeaderLine::Comment);
+        assert_eq!(
+            h.apply("### BTest baseline data generated by btest-diff."),
+            HeaderLine::Comment
+        );
         h.apply("#separator \\x09");
         assert!(h.fields.is_none());
         h.apply("#path\tconn");
