@@ -11,14 +11,19 @@
 
 pub mod atlas;
 pub mod compress;
+pub mod dns;
+pub mod dnstap;
 pub mod format;
 pub mod mrt;
+pub mod pcap;
 pub mod registry;
+pub mod resolver_log;
 pub mod scamper_json;
 pub mod table;
 pub mod traceroute;
 pub mod tracetext;
 pub mod warts;
+pub mod zeek;
 
 pub use compress::{Compression, Input};
 pub use format::{FileContext, Format, FormatError, MemorySink, ReadStats, Reject, Sink, SinkError};

@@ -7,11 +7,21 @@ use crate::format::Format;
 
 /// Every format, in sniffing order.
 pub fn formats() -> &'static [&'static dyn Format] {
-    // Binary magic first (MRT, then warts, which MRT's header check never accepts: a warts
-    // header reads as MRT type 0); then JSON whose keys name the writer (scamper's JSON before
-    // Atlas, as both use "type": "ping"); text last, as its sniffer is the loosest.
-    static ALL: &[&dyn Format] =
-        &[&crate::mrt::Mrt, &crate::warts::Warts, &crate::scamper_json::ScamperJson, &crate::atlas::Atlas, &crate::tracetext::TraceText];
+    // Binary magic first: MRT (its header check never accepts a warts header, which reads as
+    // MRT type 0, nor Frame Streams' escape + START, nor pcap/pcapng magic), warts, dnstap,
+    // pcap. Then JSON whose keys name the writer (scamper's JSON before Atlas, as both use
+    // "type": "ping"; Zeek's keys are its own), then text, loosest last.
+    static ALL: &[&dyn Format] = &[
+        &crate::mrt::Mrt,
+        &crate::warts::Warts,
+        &crate::dnstap::Dnstap,
+        &crate::pcap::Pcap,
+        &crate::scamper_json::ScamperJson,
+        &crate::atlas::Atlas,
+        &crate::zeek::Zeek,
+        &crate::resolver_log::ResolverLog { year: None },
+        &crate::tracetext::TraceText,
+    ];
     ALL
 }
 

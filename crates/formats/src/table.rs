@@ -33,7 +33,7 @@ pub enum Table {
     TracerouteHops,
     /// One row per ping measurement.
     Pings,
-    /// One row per DNS query (with its response, if any) or unpaired response.
+    /// One row per DNS query (with its response, if any), unpaired response, or DNS log event.
     DnsEvents,
     /// The ledger: one row per input file.
     IngestFiles,
@@ -226,10 +226,13 @@ impl Table {
                 f("record_offset", UInt64, false),
                 f("file_id", Utf8, false),
             ],
+            // Documented column by column in docs/tables/dns.md.
             Table::DnsEvents => vec![
                 f("ts", ts(), false),
                 f("source_format", Utf8, false),
                 f("message_type", Utf8, false),
+                f("role", Utf8, true),
+                f("server_id", Utf8, true),
                 f("server_addr", Utf8, true),
                 f("server_port", UInt16, true),
                 f("client_addr", Utf8, true),
@@ -237,13 +240,16 @@ impl Table {
                 f("qname", Utf8, true),
                 f("qtype", Utf8, true),
                 f("qclass", Utf8, true),
+                f("opcode", Utf8, true),
                 f("query_id", UInt16, true),
                 f("rcode", Utf8, true),
+                f("error", Utf8, true),
                 f("response_ts", ts(), true),
                 f("latency_ms", Float64, true),
                 f("proto", Utf8, true),
                 f("answers", UInt16, true),
                 f("truncated", Boolean, true),
+                f("record_offset", UInt64, false),
                 f("file_id", Utf8, false),
             ],
             Table::IngestFiles => vec![
