@@ -5,3 +5,5 @@ UNION ALL
 SELECT entity, scope, signal, upstream_asn, bin, value, hits, total FROM bgp_upstream_split
 UNION ALL
 SELECT entity, scope, signal, upstream_asn, bin, value, hits, total FROM trace_reach
+UNION ALL
+SELECT entity, scope, signal, upstream_asn, bin, value, hits, total FROM dns_signals

@@ -50,3 +50,67 @@ fn lab_outage_found_within_one_bin_with_the_right_verdicts() {
     assert_eq!(flaps, 3, "the /23 goes dark in the outage and in both flaps:\n{csv}");
     assert!(out.join("manifest.json").is_file() && out.join("signals.parquet").is_file() && out.join("windows.parquet").is_file());
 }
+
+/// The lab with one kind of evidence only: ingest `inputs`, detect, return windows.csv rows.
+fn detect_with(lab: &Path, inputs: &[&str]) -> Vec<lightsout::eval::WindowRow> {
+    let d = tempfile::tempdir().unwrap();
+    let lake = d.path().join("lake");
+    let out = d.path().join("out");
+    let mut cmd = Command::cargo_bin("lightsout").unwrap();
+    cmd.args(["ingest", "--lake"]).arg(&lake);
+    for i in inputs {
+        cmd.arg(lab.join(i));
+    }
+    cmd.assert().success();
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/kp-lab.toml");
+    Command::cargo_bin("lightsout").unwrap().arg("detect").arg(&case).arg("--lake").arg(&lake).arg("--out").arg(&out).assert().success();
+    let mut rdr = csv::Reader::from_path(out.join("windows.csv")).unwrap();
+    rdr.deserialize().map(|r| r.unwrap()).filter(|w: &lightsout::eval::WindowRow| w.level == "warning" || w.level == "critical").collect()
+}
+
+fn secs(t: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(t).unwrap().timestamp()
+}
+
+const OUTAGE: (&str, &str) = ("2026-11-29T04:08:31Z", "2026-11-29T04:12:31Z");
+const U1_LOSS: (&str, &str) = ("2026-11-29T04:04:31Z", "2026-11-29T04:06:31Z");
+
+#[test]
+fn traceroutes_alone_find_the_outage_and_the_flaps_and_stop_outside_the_target() {
+    let Some(lab) = lab() else {
+        eprintln!("SKIP: ../shared/lab/kp not present");
+        return;
+    };
+    // The MRT is needed for ip_to_asn (where traces stop); the windows below are traceroute windows.
+    let rows = detect_with(&lab, &["traceroute/vp1.kp.warts", "mrt"]);
+    let reach: Vec<_> = rows.iter().filter(|w| w.signal == "trace_reach").collect();
+    let outage = reach.iter().find(|w| w.scope == "*").expect("entity-level trace_reach window");
+    assert!((secs(&outage.start) - secs(OUTAGE.0)).abs() <= 10, "start {}", outage.start);
+    assert!((secs(&outage.end) - secs(OUTAGE.1)).abs() <= 10, "end {}", outage.end);
+    // Both /23 flaps on the host inside it (198.18.12.10), besides the outage.
+    let flaps: Vec<_> = reach.iter().filter(|w| w.scope == "198.18.12.0/23" && secs(&w.start) > secs(OUTAGE.1)).collect();
+    assert_eq!(flaps.len(), 2, "{flaps:?}");
+    // The U1 link loss is not an outage: traces still reach.
+    assert!(!reach.iter().any(|w| secs(&w.start) < secs(U1_LOSS.1) + 30), "{reach:?}");
+    // Failed traces stop outside the target (at P1's router, AS65100).
+    assert!(outage.verdict == "internal", "{}", outage.verdict);
+}
+
+#[test]
+fn the_resolvers_dnstap_alone_and_its_query_errors_alone_each_show_the_outage() {
+    let Some(lab) = lab() else {
+        eprintln!("SKIP: ../shared/lab/kp not present");
+        return;
+    };
+    for (input, signal) in [("dns/resolver.dnstap", "dns_answered"), ("dns/resolver-query-errors.log", "dns_failures")] {
+        let rows = detect_with(&lab, &[input]);
+        let dns: Vec<_> = rows.iter().filter(|w| w.signal.starts_with("dns_")).collect();
+        let w = dns.iter().find(|w| w.signal == signal).unwrap_or_else(|| panic!("{input}: no {signal} window in {dns:?}"));
+        // Start within the zone's 30 s TTL plus one bin of the truth; end within one bin.
+        let start_err = secs(&w.start) - secs(OUTAGE.0);
+        assert!((-10..=40).contains(&start_err), "{input}: start {} ({start_err} s)", w.start);
+        assert!((secs(&w.end) - secs(OUTAGE.1)).abs() <= 10, "{input}: end {}", w.end);
+        // Nothing during the U1 link loss (or anywhere before the outage).
+        assert!(!dns.iter().any(|w| secs(&w.start) < secs(OUTAGE.0) - 10), "{input}: {dns:?}");
+    }
+}

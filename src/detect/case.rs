@@ -74,11 +74,14 @@ pub struct SignalParams {
     pub warning: f64,
     pub critical: f64,
     pub min_history_bins: u32,
+    /// DNS only: the smallest change, in queries or failures per bin, that can make a surge or
+    /// a volume drop (a single SERVFAIL where there were none is a surge at the default 1).
+    pub min_change: u32,
 }
 
 impl Default for SignalParams {
     fn default() -> Self {
-        SignalParams { history: "7d".into(), warning: 0.8, critical: 0.5, min_history_bins: 6 }
+        SignalParams { history: "7d".into(), warning: 0.8, critical: 0.5, min_history_bins: 6, min_change: 1 }
     }
 }
 
@@ -136,6 +139,8 @@ pub struct Case {
     pub trace_history: Duration,
     pub dns: SignalParams,
     pub dns_history: Duration,
+    /// `dns.min_change`.
+    pub dns_min_change: u32,
     pub entities: Vec<Entity>,
     /// Parsed prefixes per entity (same order as `entities`).
     pub entity_prefixes: Vec<Vec<IpNet>>,
@@ -221,6 +226,7 @@ impl Case {
             bgp_history,
             trace,
             trace_history,
+            dns_min_change: dns.min_change,
             dns,
             dns_history,
             entities: raw.entity,

@@ -32,7 +32,9 @@ pub fn windows_schema() -> SchemaRef {
         Field::new("duration_s", DataType::Int64, false),
         Field::new("bins", DataType::Int64, false),
         Field::new("level", DataType::Utf8, false),
+        Field::new("direction", DataType::Utf8, true),
         Field::new("min_ratio", DataType::Float64, true),
+        Field::new("max_ratio", DataType::Float64, true),
         Field::new("baseline", DataType::Float64, true),
         Field::new("score", DataType::Float64, false),
         Field::new("verdict", DataType::Utf8, false),
@@ -60,7 +62,9 @@ pub fn windows_batch(windows: &[Window]) -> Result<RecordBatch, arrow::error::Ar
             i(&|w| (w.end_us - w.start_us) / 1_000_000),
             i(&|w| w.bins),
             s(&|w| w.level.clone()),
+            Arc::new(StringArray::from(windows.iter().map(|w| w.direction.clone()).collect::<Vec<_>>())),
             fo(&|w| w.min_ratio),
+            fo(&|w| w.max_ratio),
             fo(&|w| w.baseline),
             Arc::new(Float64Array::from(windows.iter().map(|w| w.score).collect::<Vec<_>>())),
             s(&|w| w.verdict.clone()),
@@ -72,7 +76,7 @@ pub fn windows_batch(windows: &[Window]) -> Result<RecordBatch, arrow::error::Ar
 /// The windows as CSV text (times in RFC 3339 UTC).
 pub fn windows_csv(windows: &[Window]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
+    let header = [
         "entity",
         "scope",
         "signal",
@@ -82,15 +86,18 @@ pub fn windows_csv(windows: &[Window]) -> String {
         "duration_s",
         "bins",
         "level",
+        "direction",
         "min_ratio",
+        "max_ratio",
         "baseline",
         "score",
         "verdict",
         "evidence",
-    ]);
+    ];
+    w.write_record(header).expect("writing CSV to memory");
     let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     for x in windows {
-        let _ = w.write_record([
+        let row = [
             x.entity.clone(),
             x.scope.clone(),
             x.signal.clone(),
@@ -100,14 +107,18 @@ pub fn windows_csv(windows: &[Window]) -> String {
             ((x.end_us - x.start_us) / 1_000_000).to_string(),
             x.bins.to_string(),
             x.level.clone(),
+            x.direction.clone().unwrap_or_default(),
             opt(x.min_ratio),
+            opt(x.max_ratio),
             opt(x.baseline),
             x.score.to_string(),
             x.verdict.clone(),
             x.evidence.clone(),
-        ]);
+        ];
+        // The header and every row have the same fields, and memory does not fail.
+        w.write_record(row).expect("writing CSV to memory");
     }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    String::from_utf8(w.into_inner().expect("flushing CSV to memory")).expect("CSV of UTF-8 text")
 }
 
 /// The windows as an aligned text table for the terminal (without the evidence column).

@@ -19,12 +19,14 @@ pub fn n_bins(case: &Case) -> i64 {
     (case.analysis_end_us() - case.analysis_start_us()) / case.bin_us()
 }
 
-/// The first and last bin that overlap the case's range.
+/// The first and last bin that lie within the case's range.
 pub fn case_bins(case: &Case) -> (i64, i64) {
     let b = case.bin_us();
     let origin = case.analysis_start_us();
-    let first = (case.start.timestamp_micros() - origin).div_euclid(b);
-    let last = (case.end.timestamp_micros() - 1 - origin).div_euclid(b);
+    // Only bins wholly inside the range: a bin cut by the range's edge holds part of a bin's
+    // data and would read as a drop.
+    let first = (case.start.timestamp_micros() - origin + b - 1).div_euclid(b);
+    let last = (case.end.timestamp_micros() - origin).div_euclid(b) - 1;
     (first, last)
 }
 
@@ -115,12 +117,19 @@ pub fn register_case_tables(ctx: &SessionContext, case: &Case) -> Result<()> {
         ],
     )?;
     let bins_of = |d: super::duration::Duration| (d.micros() / b).max(1);
-    let fam: Vec<(&str, i64, f64, f64, u32)> = vec![
-        ("bgp_visibility_v4", bins_of(case.bgp_history), case.bgp.warning, case.bgp.critical, case.bgp.min_history_bins),
-        ("bgp_visibility_v6", bins_of(case.bgp_history), case.bgp.warning, case.bgp.critical, case.bgp.min_history_bins),
-        ("bgp_prefix_visibility", bins_of(case.bgp_history), case.bgp.warning, case.bgp.critical, case.bgp.min_history_bins),
-        ("bgp_upstream_split", bins_of(case.bgp_history), case.bgp.warning, case.bgp.critical, case.bgp.min_history_bins),
-        ("trace_reach", bins_of(case.trace_history), case.trace.warning, case.trace.critical, case.trace.min_history_bins),
+    let (bgp, trace, dns) = (&case.bgp, &case.trace, &case.dns);
+    let (hb, ht, hd) = (bins_of(case.bgp_history), bins_of(case.trace_history), bins_of(case.dns_history));
+    // (signal, history bins, warning, critical, min history bins, direction, min_change)
+    let fam: Vec<(&str, i64, f64, f64, u32, &str, f64)> = vec![
+        ("bgp_visibility_v4", hb, bgp.warning, bgp.critical, bgp.min_history_bins, "drop", 0.0),
+        ("bgp_visibility_v6", hb, bgp.warning, bgp.critical, bgp.min_history_bins, "drop", 0.0),
+        ("bgp_prefix_visibility", hb, bgp.warning, bgp.critical, bgp.min_history_bins, "drop", 0.0),
+        ("bgp_upstream_split", hb, bgp.warning, bgp.critical, bgp.min_history_bins, "drop", 0.0),
+        ("trace_reach", ht, trace.warning, trace.critical, trace.min_history_bins, "drop", 0.0),
+        ("dns_answered", hd, dns.warning, dns.critical, dns.min_history_bins, "drop", 0.0),
+        ("dns_failures", hd, dns.warning, dns.critical, dns.min_history_bins, "surge", case.dns_min_change as f64),
+        // Query volume is coarse (a few queries per bin): only critical changes count.
+        ("dns_volume", hd, dns.critical, dns.critical, dns.min_history_bins, "both", case.dns_min_change as f64),
     ];
     register(
         ctx,
@@ -131,7 +140,22 @@ pub fn register_case_tables(ctx: &SessionContext, case: &Case) -> Result<()> {
             ("warning", Arc::new(Float64Array::from(fam.iter().map(|f| f.2).collect::<Vec<_>>()))),
             ("critical", Arc::new(Float64Array::from(fam.iter().map(|f| f.3).collect::<Vec<_>>()))),
             ("min_history_bins", Arc::new(Int64Array::from(fam.iter().map(|f| f.4 as i64).collect::<Vec<_>>()))),
+            ("direction", Arc::new(StringArray::from(fam.iter().map(|f| f.5).collect::<Vec<_>>()))),
+            ("min_change", Arc::new(Float64Array::from(fam.iter().map(|f| f.6).collect::<Vec<_>>()))),
         ],
+    )?;
+    let mut d_entity = Vec::new();
+    let mut d_domain = Vec::new();
+    for e in &case.entities {
+        for d in &e.domains {
+            d_entity.push(e.name.clone());
+            d_domain.push(d.trim_end_matches('.').to_ascii_lowercase());
+        }
+    }
+    register(
+        ctx,
+        "case_domains",
+        vec![("entity", Arc::new(StringArray::from(d_entity)) as ArrayRef), ("domain", Arc::new(StringArray::from(d_domain)))],
     )?;
     Ok(())
 }

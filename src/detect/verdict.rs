@@ -35,7 +35,10 @@ pub struct Window {
     pub end_us: i64,
     pub bins: i64,
     pub level: String,
+    /// `drop` or `surge` (NULL for insufficient data).
+    pub direction: Option<String>,
     pub min_ratio: Option<f64>,
+    pub max_ratio: Option<f64>,
     pub baseline: Option<f64>,
     pub score: f64,
     pub verdict: String,
@@ -110,7 +113,9 @@ pub fn judge(case: &Case, tables: &BTreeMap<&'static str, Derived>) -> Result<Ve
     for b in &table(tables, "windows")?.batches {
         let (entity, scope, signal, level) = (strings(b, "entity")?, strings(b, "scope")?, strings(b, "signal")?, strings(b, "level")?);
         let (up, first, last, bins) = (u32s(b, "upstream_asn")?, i64s(b, "first_bin")?, i64s(b, "last_bin")?, i64s(b, "bins")?);
-        let (min_ratio, baseline, score) = (f64s(b, "min_ratio")?, f64s(b, "baseline")?, f64s(b, "score")?);
+        let (min_ratio, max_ratio, baseline, score) =
+            (f64s(b, "min_ratio")?, f64s(b, "max_ratio")?, f64s(b, "baseline")?, f64s(b, "score")?);
+        let direction = strings(b, "direction")?;
         for i in 0..b.num_rows() {
             let (f, l) = (first[i].unwrap_or(0), last[i].unwrap_or(0));
             windows.push(Window {
@@ -124,7 +129,9 @@ pub fn judge(case: &Case, tables: &BTreeMap<&'static str, Derived>) -> Result<Ve
                 end_us: origin + (l + 1) * bin_us,
                 bins: bins[i].unwrap_or(0),
                 level: level[i].clone().unwrap_or_default(),
+                direction: direction[i].clone(),
                 min_ratio: min_ratio[i].map(round6),
+                max_ratio: max_ratio[i].map(round6),
                 baseline: baseline[i].map(round6),
                 score: round6(score[i].unwrap_or(0.0)),
                 verdict: String::new(),
@@ -194,6 +201,27 @@ pub fn judge(case: &Case, tables: &BTreeMap<&'static str, Derived>) -> Result<Ve
             );
         }
     }
+    // Where the failed traceroutes stopped: evidence for every window of the entity, and the
+    // verdict of traceroute windows that no BGP window explains.
+    let stops = read_stops(tables)?;
+    for w in windows.iter_mut().filter(|w| w.is_anomaly()) {
+        let summary = stop_summary(&stops, &w.entity, w.first_bin - 1, w.last_bin);
+        if w.signal == "trace_reach" || w.signal.starts_with("dns_") {
+            if let Some(outage) = vis.iter().find(|v| v.entity == w.entity && v.overlaps(w, 1)) {
+                w.verdict = outage.verdict.clone();
+                w.evidence = format!("agrees with the {} outage from {} ({})", outage.signal, fmt_time(outage.start_us), outage.verdict);
+            } else if w.signal == "trace_reach" {
+                w.verdict = summary.verdict.clone();
+                w.evidence = "no BGP window: verdict from where traceroutes stopped".into();
+            } else {
+                w.verdict = "inconclusive".into();
+                w.evidence = "no BGP or traceroute window explains it".into();
+            }
+        }
+        if !summary.text.is_empty() {
+            w.evidence = if w.evidence.is_empty() { summary.text } else { format!("{}; {}", w.evidence, summary.text) };
+        }
+    }
     for w in windows.iter_mut().filter(|w| w.level == "insufficient_data") {
         w.verdict = "insufficient_data".into();
         w.evidence = "no baseline: too few earlier bins with data (or no full-feed peer)".into();
@@ -252,6 +280,63 @@ fn split_verdict(
         "inconclusive".to_string()
     };
     (verdict, format!("upstreams: {evidence}"))
+}
+
+/// Failed traceroutes per entity and bin: (class, AS, traces).
+type Stops = BTreeMap<String, BTreeMap<i64, Vec<(String, Option<u32>, i64)>>>;
+
+fn read_stops(tables: &BTreeMap<&'static str, Derived>) -> Result<Stops> {
+    let mut out: Stops = BTreeMap::new();
+    let Some(t) = tables.get("trace_stops") else { return Ok(out) };
+    for b in &t.batches {
+        let (entity, bin, class, asn, n) =
+            (strings(b, "entity")?, i64s(b, "bin")?, strings(b, "stop_class")?, u32s(b, "stop_asn")?, i64s(b, "traces")?);
+        for i in 0..b.num_rows() {
+            let (Some(e), Some(k), Some(c)) = (&entity[i], bin[i], &class[i]) else { continue };
+            out.entry(e.clone()).or_default().entry(k).or_default().push((c.clone(), asn[i], n[i].unwrap_or(0)));
+        }
+    }
+    Ok(out)
+}
+
+struct StopSummary {
+    text: String,
+    verdict: String,
+}
+
+/// Where failed traceroutes towards `entity` stopped in bins `first..=last`, in words, and
+/// what that says: stops inside the entity, or at every upstream seen, point inside
+/// (`internal`); stops at one upstream point at it; anything else is `inconclusive`.
+fn stop_summary(stops: &Stops, entity: &str, first: i64, last: i64) -> StopSummary {
+    let mut counts: BTreeMap<(String, Option<u32>), i64> = BTreeMap::new();
+    if let Some(bins) = stops.get(entity) {
+        for (_, v) in bins.range(first..=last) {
+            for (c, a, n) in v {
+                *counts.entry((c.clone(), *a)).or_default() += n;
+            }
+        }
+    }
+    let total: i64 = counts.values().sum();
+    if total == 0 {
+        return StopSummary { text: String::new(), verdict: "inconclusive".into() };
+    }
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|((c, a), n)| match a {
+            Some(a) => format!("{c} AS{a}: {n}"),
+            None => format!("{c}: {n}"),
+        })
+        .collect();
+    let answered: Vec<&(String, Option<u32>)> = counts.keys().filter(|(c, _)| c != "no_reply").collect();
+    let upstream_asns: std::collections::BTreeSet<u32> = answered.iter().filter(|(c, _)| c == "upstream").filter_map(|(_, a)| *a).collect();
+    let verdict = if !answered.is_empty() && answered.iter().all(|(c, _)| c == "inside") {
+        "internal".to_string()
+    } else if !answered.is_empty() && answered.iter().all(|(c, _)| c == "upstream") && upstream_asns.len() == 1 {
+        format!("upstream:{}", upstream_asns.iter().next().copied().unwrap_or(0))
+    } else {
+        "inconclusive".to_string()
+    };
+    StopSummary { text: format!("failed traceroutes {total} (last responsive hop: {})", parts.join(", ")), verdict }
 }
 
 /// Rounds to 6 decimals, so that outputs do not depend on the order of float additions.
