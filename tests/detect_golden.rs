@@ -9,14 +9,21 @@
 //!   20  upstream 64510 fails: peers 1 and 2 move to 64520, back at 25;
 //!   30  E withdraws 10.0.2.0/23 everywhere, re-announces it at 33;
 //!   36  E withdraws everything, back at 39 (internal outage).
+//! A vantage point traceroutes and pings 10.0.0.10 and 10.0.2.10 every minute (failed traces
+//! die at 172.16.0.1, in AS3356's 172.16.0.0/16), and a resolver logs queries for
+//! www.e.example every 20 s (dnstap client messages): SERVFAIL during the outage.
 //! Each derived table is compared with `tests/golden/<query>.txt` (rows sorted). After an
 //! intended change, rerun with `UPDATE_GOLDEN=1` and review the diff.
 
-use arrow::array::{ArrayRef, BooleanArray, RecordBatch, StringArray, TimestampMicrosecondArray, UInt8Array, UInt32Array, UInt64Array};
+use arrow::array::{
+    ArrayRef, BooleanArray, RecordBatch, StringArray, TimestampMicrosecondArray, UInt8Array, UInt32Array, UInt64Array, new_null_array,
+};
+use arrow::datatypes::DataType;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use lightsout::detect::{Case, DetectOptions, detect};
 use lightsout::formats::Table;
 use lightsout::lake::{Lake, write_batches_atomically};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -103,6 +110,122 @@ fn state_batch(rows: &[(i64, u8, &str, &str)]) -> RecordBatch {
     RecordBatch::try_new(Table::BgpPeerState.schema(), cols).unwrap()
 }
 
+/// A batch of `table` with the given columns; the others NULL (nullable) or zero/empty.
+fn batch_of(table: Table, n: usize, mut cols: HashMap<&str, ArrayRef>) -> RecordBatch {
+    let schema = table.schema();
+    let arrays: Vec<ArrayRef> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            if let Some(c) = cols.remove(f.name().as_str()) {
+                return c;
+            }
+            if f.is_nullable() {
+                return new_null_array(f.data_type(), n);
+            }
+            match f.data_type() {
+                DataType::Utf8 => Arc::new(StringArray::from(vec![""; n])) as ArrayRef,
+                DataType::Boolean => Arc::new(BooleanArray::from(vec![false; n])),
+                t => arrow::compute::cast(&(Arc::new(UInt64Array::from(vec![0u64; n])) as ArrayRef), t).unwrap(),
+            }
+        })
+        .collect();
+    assert!(cols.is_empty(), "unknown columns {:?}", cols.keys());
+    RecordBatch::try_new(schema, arrays).unwrap()
+}
+
+fn ts_col(v: Vec<i64>) -> ArrayRef {
+    Arc::new(TimestampMicrosecondArray::from(v).with_timezone("UTC"))
+}
+
+fn str_col<S: AsRef<str>>(v: Vec<Option<S>>) -> ArrayRef {
+    Arc::new(StringArray::from(v.iter().map(|x| x.as_ref().map(|s| s.as_ref())).collect::<Vec<_>>()))
+}
+
+/// Whether the host answered at minute `m` (the /23 flaps at 30..33, everything is dark at 36..39).
+fn up(host: &str, m: i64) -> bool {
+    !(36..39).contains(&m) && !(host == "10.0.2.10" && (30..33).contains(&m))
+}
+
+fn measurement_batches() -> (RecordBatch, RecordBatch, RecordBatch) {
+    let mut traces: Vec<(i64, &str, bool)> = Vec::new();
+    for m in 0..45 {
+        for host in ["10.0.0.10", "10.0.2.10"] {
+            traces.push((m, host, up(host, m)));
+        }
+    }
+    let n = traces.len();
+    let t = |i: usize| (T0 + traces[i].0 * 60 + 5) * 1_000_000;
+    let mut tr: HashMap<&str, ArrayRef> = HashMap::new();
+    tr.insert("ts", ts_col((0..n).map(t).collect()));
+    tr.insert("trace_id", str_col((0..n).map(|i| Some(format!("00000000000000bb:{i}"))).collect()));
+    tr.insert("source", str_col(vec![Some("warts"); n]));
+    tr.insert("src_addr", str_col(vec![Some("192.0.2.200"); n]));
+    tr.insert("dst_addr", str_col(traces.iter().map(|x| Some(x.1)).collect()));
+    tr.insert("af", Arc::new(UInt8Array::from(vec![4u8; n])));
+    tr.insert("reached", Arc::new(BooleanArray::from(traces.iter().map(|x| x.2).collect::<Vec<_>>())));
+    tr.insert("stop_reason", str_col(traces.iter().map(|x| Some(if x.2 { "COMPLETED" } else { "UNREACH" })).collect()));
+    tr.insert("last_responsive_addr", str_col(traces.iter().map(|x| Some(if x.2 { x.1 } else { "172.16.0.1" })).collect()));
+    tr.insert("file_id", str_col(vec![Some("00000000000000bb"); n]));
+    let traces_b = batch_of(Table::Traceroutes, n, tr);
+    let mut pg: HashMap<&str, ArrayRef> = HashMap::new();
+    pg.insert("ts", ts_col((0..n).map(|i| t(i) + 10_000_000).collect()));
+    pg.insert("source", str_col(vec![Some("warts"); n]));
+    pg.insert("dst_addr", str_col(traces.iter().map(|x| Some(x.1)).collect()));
+    pg.insert("sent", Arc::new(UInt32Array::from(vec![2u32; n])));
+    pg.insert("dst_replies", Arc::new(UInt32Array::from(traces.iter().map(|x| if x.2 { 2u32 } else { 0 }).collect::<Vec<_>>())));
+    pg.insert("file_id", str_col(vec![Some("00000000000000bb"); n]));
+    let pings_b = batch_of(Table::Pings, n, pg);
+    // DNS: a client query every 20 s; SERVFAIL 5 s later during the outage, one lost query.
+    let qs: Vec<i64> = (0..45 * 3).map(|k| (T0 + k * 20) * 1_000_000).collect();
+    let m = |ts: i64| (ts / 1_000_000 - T0) / 60;
+    let n = qs.len();
+    let lost = |k: usize| k == 110;
+    let mut dn: HashMap<&str, ArrayRef> = HashMap::new();
+    dn.insert("ts", ts_col(qs.clone()));
+    dn.insert("source_format", str_col(vec![Some("dnstap"); n]));
+    dn.insert("message_type", str_col((0..n).map(|k| Some(if lost(k) { "query-only" } else { "query-response" })).collect()));
+    dn.insert("role", str_col(vec![Some("client"); n]));
+    dn.insert("qname", str_col(vec![Some("www.e.example"); n]));
+    dn.insert(
+        "rcode",
+        str_col(
+            (0..n)
+                .map(|k| {
+                    if lost(k) {
+                        None
+                    } else if up("", m(qs[k])) {
+                        Some("NOERROR")
+                    } else {
+                        Some("SERVFAIL")
+                    }
+                })
+                .collect(),
+        ),
+    );
+    dn.insert(
+        "response_ts",
+        Arc::new(
+            TimestampMicrosecondArray::from(
+                (0..n)
+                    .map(|k| {
+                        if lost(k) {
+                            None
+                        } else if up("", m(qs[k])) {
+                            Some(qs[k] + 2_000)
+                        } else {
+                            Some(qs[k] + 5_000_000)
+                        }
+                    })
+                    .collect::<Vec<_>>(),
+            )
+            .with_timezone("UTC"),
+        ),
+    );
+    dn.insert("file_id", str_col(vec![Some("00000000000000cc"); n]));
+    (traces_b, pings_b, batch_of(Table::DnsEvents, n, dn))
+}
+
 const VIA1: &[u32] = &[65001, 64510, 64500];
 const VIA2: &[u32] = &[65003, 64520, 64500];
 
@@ -154,6 +277,12 @@ fn build_lake(dir: &Path) {
     write_batches_atomically(&lake.tmp_dir(), &part(Table::BgpUpdates), Table::BgpUpdates.schema(), &[updates_batch(&upd)]).unwrap();
     let states = state_batch(&[(15, 1, "Established", "Idle"), (16, 1, "Idle", "Connect"), (17, 1, "OpenConfirm", "Established")]);
     write_batches_atomically(&lake.tmp_dir(), &part(Table::BgpPeerState), Table::BgpPeerState.schema(), &[states]).unwrap();
+    let (traces, pings, dns) = measurement_batches();
+    let part = |t: Table, id: &str| lake.part_path(t, Some("2026-01-01"), id);
+    write_batches_atomically(&lake.tmp_dir(), &part(Table::Traceroutes, "00000000000000bb"), Table::Traceroutes.schema(), &[traces])
+        .unwrap();
+    write_batches_atomically(&lake.tmp_dir(), &part(Table::Pings, "00000000000000bb"), Table::Pings.schema(), &[pings]).unwrap();
+    write_batches_atomically(&lake.tmp_dir(), &part(Table::DnsEvents, "00000000000000cc"), Table::DnsEvents.schema(), &[dns]).unwrap();
 }
 
 const CASE: &str = r#"
@@ -175,6 +304,7 @@ name = "E"
 asn = 64500
 prefixes = ["10.0.0.0/24", "10.0.2.0/23"]
 upstreams = [64510, 64520]
+domains = ["e.example"]
 "#;
 
 /// Rows as sorted lines (`col=value` joined by ` | `).
@@ -244,4 +374,11 @@ async fn every_query_matches_its_golden_output() {
     let upstream = find("bgp_upstream_split", "*", "2026-01-01T00:20:00Z").expect("upstream window");
     assert!(upstream.contains(",64510,") && upstream.contains(",upstream:64510,"), "{upstream}");
     assert!(!windows.contains("T00:15:00Z") && !windows.contains("T00:16:00Z"), "the session reset fired:\n{windows}");
+    // Traceroutes and DNS see the outage too, and agree with BGP; failed traces die outside.
+    let trace = find("trace_reach", "*", "2026-01-01T00:36:00Z").expect("traceroute window");
+    assert!(trace.contains(",internal,") && trace.contains("outside AS3356"), "{trace}");
+    let flap_trace = find("trace_reach", "10.0.2.0/23", "2026-01-01T00:30:00Z").expect("traceroute flap window");
+    assert!(flap_trace.contains("2026-01-01T00:33:00Z"), "{flap_trace}");
+    let dns = find("dns_answered", "e.example", "2026-01-01T00:36:00Z").expect("DNS window");
+    assert!(dns.contains("2026-01-01T00:39:00Z") && dns.contains(",internal,"), "{dns}");
 }
