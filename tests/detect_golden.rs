@@ -361,6 +361,16 @@ async fn every_query_matches_its_golden_output() {
     }
     let windows = lightsout::detect::output::windows_csv(&det.windows);
     check_golden("windows_judged", &windows);
+    let events = lightsout::detect::output::events_csv(&det.events);
+    check_golden("events", &events);
+    // Three events: the upstream failure, the flap, the outage; the session reset is none.
+    let kinds: Vec<(&str, &str)> = det.events.iter().map(|e| (e.kind.as_str(), e.verdict.as_str())).collect();
+    assert_eq!(kinds, [("upstream_loss", "upstream:64510"), ("prefix_outage", "internal"), ("outage", "internal")], "{events}");
+    let outage = &det.events[2];
+    assert_eq!(outage.dark_prefixes, ["10.0.0.0/24", "10.0.2.0/23"]);
+    assert_eq!(outage.dark_addresses, ["10.0.0.10", "10.0.2.10"]);
+    assert_eq!(outage.dark_names, ["www.e.example"]);
+    assert!(outage.signals.iter().any(|s| s == "trace_reach") && outage.signals.iter().any(|s| s == "dns_answered"));
     // The story, in words: the outage and the flap are internal, the upstream failure is
     // upstream:64510, the session reset of peer 1 is nothing.
     let lines: Vec<&str> = windows.lines().collect();

@@ -35,6 +35,19 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     let det = rt.block_on(detect(&case, &a.lake, &opts))?;
     output::write_outputs(&det, &case, &det.inputs, &a.out)?;
     print!("{}", output::windows_table(&det.windows));
-    println!("{} windows written to {}", det.windows.len(), a.out.display());
+    println!();
+    for e in &det.events {
+        println!(
+            "event {}: {} {} .. {} {} ({}), verdict {}",
+            e.id,
+            e.kind,
+            lightsout::detect::verdict::fmt_time(e.start_us),
+            lightsout::detect::verdict::fmt_time(e.end_us),
+            e.level,
+            e.signals.join(", "),
+            e.verdict
+        );
+    }
+    println!("{} windows, {} events written to {}", det.windows.len(), det.events.len(), a.out.display());
     Ok(0)
 }

@@ -8,6 +8,7 @@
 
 pub mod case;
 pub mod duration;
+pub mod events;
 pub mod output;
 pub mod params;
 pub mod queries;
@@ -61,6 +62,7 @@ pub struct Detection {
     pub tables: BTreeMap<&'static str, Derived>,
     pub queries: Vec<queries::Query>,
     pub windows: Vec<verdict::Window>,
+    pub events: Vec<events::Event>,
     /// The lake's ledger: (path, sha256, status) of every input file, sorted by path.
     pub inputs: Vec<(String, String, String)>,
 }
@@ -121,6 +123,7 @@ pub async fn detect_in(ctx: &SessionContext, case: &Case, opts: &DetectOptions) 
         tables.insert(q.name, Derived { schema, batches });
     }
     let windows = verdict::judge(case, &tables).map_err(qerr("windows"))?;
+    let events = events::fuse(&windows, &tables).map_err(qerr("events"))?;
     let ledger = ctx.sql("SELECT path, sha256, status FROM ingest_files ORDER BY path, sha256").await.map_err(qerr("ingest_files"))?;
     let mut inputs = Vec::new();
     for b in ledger.collect().await.map_err(qerr("ingest_files"))? {
@@ -134,5 +137,5 @@ pub async fn detect_in(ctx: &SessionContext, case: &Case, opts: &DetectOptions) 
             }
         }
     }
-    Ok(Detection { tables, queries, windows, inputs })
+    Ok(Detection { tables, queries, windows, events, inputs })
 }

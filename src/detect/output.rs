@@ -1,11 +1,12 @@
-//! Writing what detection found: `signals.parquet`, `windows.csv`, `windows.parquet` and
-//! `manifest.json` in the output folder, each written to a temporary name and renamed.
+//! Writing what detection found: `signals.parquet`, `windows.csv`, `windows.parquet`,
+//! `events.csv`, `events.parquet`, `footprint.parquet` and `manifest.json` in the output folder, each written to a temporary name and renamed.
 //!
 //! In: a [`Detection`] and its [`Case`]. Out: the files, and the windows as a text table for
 //! the terminal. Nothing written depends on the clock or on the number of threads: rows are
 //! sorted, floats are rounded to 6 decimals, JSON keys are sorted.
 
 use super::case::Case;
+use super::events::Event;
 use super::verdict::{Window, fmt_time, round6};
 use super::{DetectError, Detection};
 use crate::lake::write_batches_atomically;
@@ -71,6 +72,121 @@ pub fn windows_batch(windows: &[Window]) -> Result<RecordBatch, arrow::error::Ar
             s(&|w| w.evidence.clone()),
         ],
     )
+}
+
+/// The schema of `events.parquet` (lists are joined with `; `).
+pub fn events_schema() -> SchemaRef {
+    let t = |n: &str| Field::new(n, DataType::Utf8, false);
+    Arc::new(Schema::new(vec![
+        t("entity"),
+        t("event"),
+        ts_field("start", false),
+        ts_field("end", false),
+        Field::new("duration_s", DataType::Int64, false),
+        t("kind"),
+        t("level"),
+        t("signals"),
+        t("scores"),
+        Field::new("fused_score", DataType::Float64, false),
+        t("verdict"),
+        t("evidence_bgp"),
+        t("evidence_traceroute"),
+        t("evidence_dns"),
+        t("dark_prefixes"),
+        t("dark_addresses"),
+        t("dark_names"),
+    ]))
+}
+
+/// The text columns of an event, in [`events_schema`] order (after the timestamps).
+fn event_texts(e: &Event) -> [String; 12] {
+    [
+        e.kind.clone(),
+        e.level.clone(),
+        e.signals.join("; "),
+        e.scores.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; "),
+        e.verdict.clone(),
+        e.evidence_bgp.clone(),
+        e.evidence_traceroute.clone(),
+        e.evidence_dns.clone(),
+        e.dark_prefixes.join("; "),
+        e.dark_addresses.join("; "),
+        e.dark_names.join("; "),
+        String::new(),
+    ]
+}
+
+/// The events as one batch of [`events_schema`].
+pub fn events_batch(events: &[Event]) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let texts: Vec<[String; 12]> = events.iter().map(event_texts).collect();
+    let col = |i: usize| Arc::new(StringArray::from(texts.iter().map(|t| t[i].clone()).collect::<Vec<_>>())) as ArrayRef;
+    let s = |f: &dyn Fn(&Event) -> String| Arc::new(StringArray::from(events.iter().map(f).collect::<Vec<_>>())) as ArrayRef;
+    let ts = |f: &dyn Fn(&Event) -> i64| {
+        Arc::new(TimestampMicrosecondArray::from(events.iter().map(f).collect::<Vec<_>>()).with_timezone("UTC")) as ArrayRef
+    };
+    RecordBatch::try_new(
+        events_schema(),
+        vec![
+            s(&|e| e.entity.clone()),
+            s(&|e| e.id.clone()),
+            ts(&|e| e.start_us),
+            ts(&|e| e.end_us),
+            Arc::new(Int64Array::from(events.iter().map(|e| (e.end_us - e.start_us) / 1_000_000).collect::<Vec<_>>())),
+            col(0),
+            col(1),
+            col(2),
+            col(3),
+            Arc::new(Float64Array::from(events.iter().map(|e| e.fused_score).collect::<Vec<_>>())),
+            col(4),
+            col(5),
+            col(6),
+            col(7),
+            col(8),
+            col(9),
+            col(10),
+        ],
+    )
+}
+
+/// The events as CSV text.
+pub fn events_csv(events: &[Event]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header: Vec<String> = events_schema().fields().iter().map(|f| f.name().clone()).collect();
+    w.write_record(&header).expect("writing CSV to memory");
+    for e in events {
+        let t = event_texts(e);
+        let mut row = vec![
+            e.entity.clone(),
+            e.id.clone(),
+            fmt_time(e.start_us),
+            fmt_time(e.end_us),
+            ((e.end_us - e.start_us) / 1_000_000).to_string(),
+        ];
+        row.extend(t[..4].iter().cloned());
+        row.push(e.fused_score.to_string());
+        row.extend(t[4..11].iter().cloned());
+        w.write_record(&row).expect("writing CSV to memory");
+    }
+    String::from_utf8(w.into_inner().expect("flushing CSV to memory")).expect("CSV of UTF-8 text")
+}
+
+/// `footprint` rows, sorted, floats rounded.
+pub fn footprint_batch(det: &Detection) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let t = &det.tables["footprint"];
+    let batch = arrow::compute::concat_batches(&t.schema, &t.batches)?;
+    let cols: Vec<ArrayRef> = batch
+        .columns()
+        .iter()
+        .map(|c| match c.as_any().downcast_ref::<Float64Array>() {
+            Some(a) => Arc::new(a.unary::<_, arrow::datatypes::Float64Type>(round6)) as ArrayRef,
+            None => c.clone(),
+        })
+        .collect();
+    let out = RecordBatch::try_new(batch.schema(), cols)?;
+    let key = |n: &str| SortColumn { values: out.column_by_name(n).expect("sort column").clone(), options: None };
+    let idx = lexsort_to_indices(&[key("entity"), key("kind"), key("item")], None)?;
+    let cols = out.columns().iter().map(|c| take(c.as_ref(), &idx, None)).collect::<Result<Vec<_>, _>>()?;
+    RecordBatch::try_new(out.schema(), cols)
 }
 
 /// The windows as CSV text (times in RFC 3339 UTC).
@@ -247,11 +363,23 @@ pub fn write_outputs(det: &Detection, case: &Case, inputs: &[(String, String, St
     let windows = windows_batch(&det.windows).map_err(oerr("windows.parquet"))?;
     write_batches_atomically(out, &out.join("windows.parquet"), windows.schema(), std::slice::from_ref(&windows)).map_err(lerr)?;
     write_atomic(out, "windows.csv", windows_csv(&det.windows).as_bytes())?;
+    let events = events_batch(&det.events).map_err(oerr("events.parquet"))?;
+    write_batches_atomically(out, &out.join("events.parquet"), events.schema(), std::slice::from_ref(&events)).map_err(lerr)?;
+    write_atomic(out, "events.csv", events_csv(&det.events).as_bytes())?;
+    let footprint = footprint_batch(det).map_err(oerr("footprint.parquet"))?;
+    write_batches_atomically(out, &out.join("footprint.parquet"), footprint.schema(), std::slice::from_ref(&footprint)).map_err(lerr)?;
     let m = manifest(
         det,
         case,
         inputs,
-        &[("signals.parquet", signals.num_rows()), ("windows.parquet", windows.num_rows()), ("windows.csv", det.windows.len())],
+        &[
+            ("signals.parquet", signals.num_rows()),
+            ("windows.parquet", windows.num_rows()),
+            ("windows.csv", det.windows.len()),
+            ("events.parquet", events.num_rows()),
+            ("events.csv", det.events.len()),
+            ("footprint.parquet", footprint.num_rows()),
+        ],
     );
     let text = serde_json::to_string_pretty(&m).unwrap_or_default() + "\n";
     write_atomic(out, "manifest.json", text.as_bytes())

@@ -21,9 +21,11 @@ pub const PIPELINE: &[&str] = &[
     "trace_stops",
     "dns_health",
     "dns_signals",
+    "dns_names",
     "signals",
     "signal_levels",
     "windows",
+    "footprint",
 ];
 
 /// The queries compiled into the binary.
@@ -39,9 +41,11 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("trace_stops", include_str!("../../queries/trace_stops.sql")),
     ("dns_health", include_str!("../../queries/dns_health.sql")),
     ("dns_signals", include_str!("../../queries/dns_signals.sql")),
+    ("dns_names", include_str!("../../queries/dns_names.sql")),
     ("signals", include_str!("../../queries/signals.sql")),
     ("signal_levels", include_str!("../../queries/signal_levels.sql")),
     ("windows", include_str!("../../queries/windows.sql")),
+    ("footprint", include_str!("../../queries/footprint.sql")),
 ];
 
 /// One query of the pipeline.
