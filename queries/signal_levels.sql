@@ -1,7 +1,7 @@
 -- signal_levels: every signal of every entity in the bins of the case's range, compared with
 -- its baseline: the median of the signal's non-NULL values in the previous history bins
 -- (signal_params.history_bins, e.g. 24 h for BGP, 7 d for the others; shorter where the data
--- is shorter). The median is not pulled down by outages shorter than half the history.
+-- is shorter), computed by the window UDFs moving_median/moving_count over the previous bins. The median is not pulled down by outages shorter than half the history.
 -- Signals fall (`direction` 'drop'), rise ('surge') or both. level:
 --   'insufficient_data': fewer than min_history_bins earlier values, or no value;
 --   a drop: 'critical' below critical x baseline, 'warning' below warning x baseline (a zero
@@ -11,20 +11,17 @@
 --     both), a change smaller than min_change is never anomalous (3 queries instead of 4);
 --   else 'normal'. ratio = value / baseline (NULL when the baseline is 0).
 -- Parameters: $first_bin, $last_bin (the bins wholly inside the case's range).
-WITH s AS (
-    SELECT * FROM signals WHERE bin BETWEEN $first_bin AND $last_bin
-),
-history AS (
+WITH history AS (
     SELECT s.entity, s.scope, s.signal, s.upstream_asn, s.bin,
-           median(h.value) AS baseline, count(h.value) AS history_bins
-    FROM s
+           moving_median(s.value, s.bin, p.history_bins)
+               OVER (PARTITION BY s.entity, s.scope, s.signal, s.upstream_asn ORDER BY s.bin) AS baseline,
+           moving_count(s.value, s.bin, p.history_bins)
+               OVER (PARTITION BY s.entity, s.scope, s.signal, s.upstream_asn ORDER BY s.bin) AS history_bins
+    FROM signals s
     JOIN signal_params p ON s.signal = p.signal
-    JOIN signals h
-      ON h.entity = s.entity AND h.scope = s.scope AND h.signal = s.signal
-     AND (h.upstream_asn IS NOT DISTINCT FROM s.upstream_asn)
-     AND h.bin < s.bin AND h.bin >= s.bin - p.history_bins
-     AND h.value IS NOT NULL
-    GROUP BY s.entity, s.scope, s.signal, s.upstream_asn, s.bin
+),
+s AS (
+    SELECT * FROM signals WHERE bin BETWEEN $first_bin AND $last_bin
 ),
 rated AS (
     SELECT s.entity, s.scope, s.signal, s.upstream_asn, s.bin, s.value, s.hits, s.total,

@@ -6,6 +6,7 @@
 pub mod detect;
 pub mod eval;
 pub mod ingest;
+pub mod run;
 pub mod sql;
 pub mod synth;
 
@@ -31,6 +32,8 @@ pub enum Command {
     Eval(eval::Args),
     /// Write a scenario with a known truth as real archives.
     Synth(synth::Args),
+    /// Run the whole pipeline for a case: ingest its inputs, detect, report.
+    Run(run::Args),
 }
 
 /// Runs the command; returns the process exit code.
@@ -41,5 +44,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Detect(a) => detect::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Synth(a) => synth::run(a),
+        Command::Run(a) => run::run(a),
     }
 }

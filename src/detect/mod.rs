@@ -105,7 +105,10 @@ pub async fn detect_in(ctx: &SessionContext, case: &Case, opts: &DetectOptions) 
     let queries = queries::load(opts.queries.as_deref()).map_err(DetectError::Queries)?;
     let values = params::param_values(case);
     let mut tables = BTreeMap::new();
+    // LIGHTSOUT_TIMINGS=1 prints how long each query took (for profiling, on stderr).
+    let timings = std::env::var_os("LIGHTSOUT_TIMINGS").is_some();
     for q in &queries {
+        let started = std::time::Instant::now();
         let df = ctx.sql(&q.text).await.map_err(qerr(q.name))?;
         let df = df.with_param_values(values.clone()).map_err(qerr(q.name))?;
         let planned: SchemaRef = Arc::new(df.schema().as_arrow().clone());
@@ -119,6 +122,14 @@ pub async fn detect_in(ctx: &SessionContext, case: &Case, opts: &DetectOptions) 
             // IP-to-AS for the measurement queries: the case's pfx2as file, else the routes.
             let table = routing_table(case, &batches)?;
             ctx.register_udf(ScalarUDF::from(IpToAsn::new(Arc::new(table))));
+        }
+        if timings {
+            eprintln!(
+                "{:>8.3} s  {:>9} rows  {}",
+                started.elapsed().as_secs_f64(),
+                batches.iter().map(|b| b.num_rows()).sum::<usize>(),
+                q.name
+            );
         }
         tables.insert(q.name, Derived { schema, batches });
     }

@@ -139,6 +139,8 @@ pub fn judge(case: &Case, tables: &BTreeMap<&'static str, Derived>) -> Result<Ve
             });
         }
     }
+    // Judge in a fixed order, whatever order the query returned the rows in.
+    sort_windows(&mut windows);
     // Upstream-split series by (entity, scope, upstream).
     let mut split: BTreeMap<SplitKey, BTreeMap<i64, SplitBin>> = BTreeMap::new();
     for b in &table(tables, "signal_levels")?.batches {
@@ -226,17 +228,34 @@ pub fn judge(case: &Case, tables: &BTreeMap<&'static str, Derived>) -> Result<Ve
         w.verdict = "insufficient_data".into();
         w.evidence = "no baseline: too few earlier bins with data (or no full-feed peer)".into();
     }
-    windows.sort_by(|a, b| {
-        (a.entity.as_str(), a.start_us, a.scope.as_str(), a.signal.as_str(), a.upstream_asn, a.end_us).cmp(&(
-            b.entity.as_str(),
-            b.start_us,
-            b.scope.as_str(),
-            b.signal.as_str(),
-            b.upstream_asn,
-            b.end_us,
-        ))
-    });
+    sort_windows(&mut windows);
     Ok(windows)
+}
+
+/// Sorts windows by entity, start, scope, signal, upstream and end.
+fn sort_windows(windows: &mut [Window]) {
+    windows.sort_by(|a, b| {
+        (
+            a.entity.as_str(),
+            a.start_us,
+            a.scope.as_str(),
+            a.signal.as_str(),
+            a.upstream_asn,
+            a.end_us,
+            a.level.as_str(),
+            a.direction.as_deref(),
+        )
+            .cmp(&(
+                b.entity.as_str(),
+                b.start_us,
+                b.scope.as_str(),
+                b.signal.as_str(),
+                b.upstream_asn,
+                b.end_us,
+                b.level.as_str(),
+                b.direction.as_deref(),
+            ))
+    });
 }
 
 /// The upstream test on one scope of an entity over bins `first..=last`.
