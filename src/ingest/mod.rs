@@ -19,7 +19,7 @@ pub use collector::collector_from_path;
 pub use ledger::{FileStatus, ledger_batch};
 pub use walk::{InputProblem, list_files};
 
-use crate::lake::{Lake, LakeError, LakeSink, write_batches_atomically};
+use crate::lake::{Keep, Lake, LakeError, LakeSink, with_writer_thread, write_batches_atomically};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lightsout_formats::format::SNIFF_BYTES;
 use lightsout_formats::{Compression, FileContext, Format, Input, ReadStats, Table, registry};
@@ -28,7 +28,8 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Options of an ingest run.
 #[derive(Debug, Clone)]
@@ -217,13 +218,11 @@ pub fn ingest(lake_dir: &Path, inputs: &[PathBuf], opts: &IngestOptions) -> Resu
                 if let Some(first) = first_of.get(&id) {
                     r.status = FileStatus::Skipped;
                     r.message = Some(format!("same content as {}", first.display()));
-                    bar.inc(bytes);
                     reports.push(r);
                 } else if known.contains(&id) {
                     first_of.insert(id, path.clone());
                     r.status = FileStatus::Skipped;
                     r.message = Some("already in the lake".to_string());
-                    bar.inc(bytes);
                     reports.push(r);
                 } else {
                     first_of.insert(id, path.clone());
@@ -235,17 +234,28 @@ pub fn ingest(lake_dir: &Path, inputs: &[PathBuf], opts: &IngestOptions) -> Resu
 
     // Phase 2: read the files, largest first so that the pool stays busy at the end.
     todo.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
-    let done: Vec<FileReport> = pool.install(|| {
-        todo.into_par_iter()
-            .map(|r| {
-                let bytes = r.bytes;
-                let path = r.path.clone();
-                let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ingest_file(&lake, r, opts)))
-                    .unwrap_or_else(|p| FileReport::new(&path).failed(format!("internal error (please report): {}", panic_message(&p))));
-                bar.inc(bytes);
-                out
-            })
-            .collect()
+    let read_bytes = Arc::new(AtomicU64::new(0));
+    let skipped: u64 = reports.iter().map(|r| r.bytes).sum();
+    let finished = AtomicBool::new(false);
+    let done: Vec<FileReport> = std::thread::scope(|s| {
+        // The bar follows the bytes read from the files, whichever thread reads them.
+        s.spawn(|| {
+            while !finished.load(Ordering::Relaxed) {
+                bar.set_position(skipped + read_bytes.load(Ordering::Relaxed));
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+        });
+        let out = pool.install(|| {
+            todo.into_par_iter()
+                .map(|r| {
+                    let path = r.path.clone();
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ingest_file(&lake, r, opts, &read_bytes)))
+                        .unwrap_or_else(|p| FileReport::new(&path).failed(format!("internal error (please report): {}", panic_message(&p))))
+                })
+                .collect()
+        });
+        finished.store(true, Ordering::Relaxed);
+        out
     });
     bar.finish_and_clear();
     reports.extend(done);
@@ -287,8 +297,22 @@ pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
     Ok((hex::encode(h.finalize()), n))
 }
 
-/// Reads one file into the lake.
-fn ingest_file(lake: &Lake, mut r: FileReport, opts: &IngestOptions) -> FileReport {
+/// A reader that adds what it reads to a shared counter (the progress bar's position).
+struct Counted<R> {
+    inner: R,
+    seen: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.seen.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Reads one file into the lake; `read_bytes` counts the file bytes read (for progress).
+fn ingest_file(lake: &Lake, mut r: FileReport, opts: &IngestOptions, read_bytes: &Arc<AtomicU64>) -> FileReport {
     let file_id = r.file_id.clone().expect("hashed files have an id");
     let collector = opts.collector.clone().unwrap_or_else(|| collector_from_path(&r.path));
     r.collector = Some(collector.clone());
@@ -307,8 +331,12 @@ fn ingest_file(lake: &Lake, mut r: FileReport, opts: &IngestOptions) -> FileRepo
     }
     let compression = Compression::sniff(&magic[..got]);
     r.compression = Some(compression);
-    let raw: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(magic[..got].to_vec()).chain(file));
-    let decoder = match compression.decoder(raw) {
+    let counted = Counted { inner: file, seen: read_bytes.clone() };
+    let raw: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(magic[..got].to_vec()).chain(counted));
+    // Large files decompress on other threads (bzip2 block by block), so that this thread
+    // parses while they decompress.
+    let threads = if opts.threads == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { opts.threads };
+    let decoder = match lightsout_formats::readahead::parallel_decoder(compression, raw, r.bytes, threads) {
         Ok(d) => d,
         Err(e) => return r.failed(format!("{compression} stream: {e}")),
     };
@@ -346,18 +374,18 @@ fn ingest_file(lake: &Lake, mut r: FileReport, opts: &IngestOptions) -> FileRepo
     };
     r.format = Some(format.name());
     let ctx = FileContext { file_id: file_id.clone(), collector, batch_rows: opts.batch_rows, default_ts_us: opts.default_ts_us };
-    let progress_seen = AtomicU64::new(0);
-    let progress = |o: u64| progress_seen.store(o, Ordering::Relaxed);
-    let mut sink = LakeSink::new(lake, &file_id, format.name()).with_progress(&progress);
-    let stats = match format.read(&mut input, &ctx, &mut sink) {
+    // Parquet encoding runs on a thread of its own, next to this one's parsing.
+    let sink = LakeSink::new(lake, &file_id, format.name());
+    let (read, outcome) = with_writer_thread(sink, None, |s| match format.read(&mut input, &ctx, s) {
+        Ok(st) => (Ok(st), Keep::Commit),
+        Err(e) => (Err(e), Keep::Abort),
+    });
+    let stats = match read {
         Ok(s) => s,
-        Err(e) => {
-            sink.abort();
-            return write_ledger(lake, r.failed(e.to_string()));
-        }
+        Err(e) => return write_ledger(lake, r.failed(e.to_string())),
     };
     r.decompressed_bytes = input.offset();
-    let outcome = match sink.finish() {
+    let outcome = match outcome {
         Ok(o) => o,
         Err(e) => return write_ledger(lake, r.failed(e.to_string())),
     };

@@ -14,7 +14,10 @@
 //! ledger row was not (completely) ingested and is ingested again by the next run. Parts are
 //! named by the content hash of their input, so reruns rewrite the same bytes.
 
+mod threaded;
 mod writer;
+
+pub use threaded::{Keep, with_writer_thread};
 
 pub use writer::{LakeSink, PartWriter, SinkOutcome, write_batches_atomically};
 

@@ -112,7 +112,6 @@ pub struct LakeSink<'a> {
     rejects: RejectRows,
     reject_part: Option<PartWriter>,
     outcome: SinkOutcome,
-    progress: Option<&'a (dyn Fn(u64) + Sync)>,
 }
 
 impl<'a> LakeSink<'a> {
@@ -125,14 +124,7 @@ impl<'a> LakeSink<'a> {
             rejects: RejectRows::default(),
             reject_part: None,
             outcome: SinkOutcome::default(),
-            progress: None,
         }
-    }
-
-    /// Calls `f` with the decompressed offset as reading goes on.
-    pub fn with_progress(mut self, f: &'a (dyn Fn(u64) + Sync)) -> Self {
-        self.progress = Some(f);
-        self
     }
 
     fn write_part(&mut self, table: Table, date: Option<String>, batch: &RecordBatch) -> Result<(), LakeError> {
@@ -234,12 +226,6 @@ impl Sink for LakeSink<'_> {
             self.flush_rejects().map_err(|e| SinkError(e.to_string()))?;
         }
         Ok(())
-    }
-
-    fn progress(&mut self, offset: u64) {
-        if let Some(f) = self.progress {
-            f(offset);
-        }
     }
 }
 

@@ -10,12 +10,14 @@
 //! rows are batched. Damage becomes data: every record is either rows or a reject.
 
 pub mod atlas;
+pub mod bzip2_parallel;
 pub mod compress;
 pub mod dns;
 pub mod dnstap;
 pub mod format;
 pub mod mrt;
 pub mod pcap;
+pub mod readahead;
 pub mod registry;
 pub mod resolver_log;
 pub mod scamper_json;
