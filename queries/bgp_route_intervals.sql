@@ -2,17 +2,19 @@
 -- route to a prefix (per ADD-PATH id), with the route's origin and upstream AS.
 --
 -- State comes from the latest RIB dump at or before the analysis start (per collector), plus
--- every later RIB dump and update; without such a RIB, from all RIB dumps and updates before
--- the end (an update file's initial table transfer counts as state). A route's interval is
+-- every later RIB dump and update; without such a RIB, from all RIB dumps and updates since
+-- the lookback (bgp.state_lookback before the analysis start; an update file's initial table
+-- transfer counts as state). Time filters compare the raw timestamp columns, so that Parquet
+-- row groups and date partitions outside the range are not read. A route's interval is
 -- closed by the next update of the same (peer, prefix, path id), announcement or withdrawal,
 -- or by the peer's session leaving Established (bgp_peer_state), which withdraws all of the
 -- peer's routes. end_us is NULL for routes still up at the end of the data.
 --
--- Parameters: $origin_us (analysis start, UTC microseconds), $end_us (analysis end).
+-- Parameters: $origin_ts, $end_ts (analysis start and end), $lookback_ts.
 WITH start_rib AS (
     SELECT collector, max(dump_ts) AS dump_ts
     FROM bgp_rib
-    WHERE arrow_cast(dump_ts, 'Int64') <= $origin_us
+    WHERE dump_ts <= $origin_ts AND dump_ts >= $lookback_ts
     GROUP BY collector
 ),
 route_events AS (
@@ -22,7 +24,7 @@ route_events AS (
     FROM bgp_rib r
     LEFT JOIN start_rib s ON r.collector = s.collector
     WHERE (s.dump_ts IS NULL OR r.dump_ts >= s.dump_ts)
-      AND arrow_cast(r.dump_ts, 'Int64') < $end_us
+      AND r.dump_ts >= $lookback_ts AND r.dump_ts < $end_ts
     UNION ALL
     SELECT u.collector, u.peer_ip, u.peer_asn, u.prefix, u.path_id, u.afi, u.prefix_len,
            arrow_cast(u.ts, 'Int64') AS ts_us, CAST(u.record_offset AS BIGINT) + 1 AS seq, u.elem_type AS kind,
@@ -30,13 +32,13 @@ route_events AS (
     FROM bgp_updates u
     LEFT JOIN start_rib s ON u.collector = s.collector
     WHERE (s.dump_ts IS NULL OR u.ts > s.dump_ts)
-      AND arrow_cast(u.ts, 'Int64') < $end_us
+      AND u.ts >= $lookback_ts AND u.ts < $end_ts
 ),
 session_downs AS (
     SELECT collector, peer_ip, peer_asn, arrow_cast(ts, 'Int64') AS ts_us, CAST(record_offset AS BIGINT) + 1 AS seq
     FROM bgp_peer_state
     WHERE old_state = 'Established' AND new_state <> 'Established'
-      AND arrow_cast(ts, 'Int64') < $end_us
+      AND ts >= $lookback_ts AND ts < $end_ts
 ),
 all_events AS (
     SELECT collector, peer_ip, peer_asn, prefix, path_id, afi, prefix_len, ts_us, seq, kind, upstream_asn, origin_asn

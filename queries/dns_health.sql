@@ -16,7 +16,9 @@ WITH events AS (
            e.message_type, e.rcode
     FROM dns_events e
     JOIN case_domains d ON e.qname = d.domain OR ends_with(e.qname, concat('.', d.domain))
-    WHERE arrow_cast(coalesce(e.response_ts, e.ts), 'Int64') >= $origin_us
+    WHERE e.ts >= $lookback_ts AND e.ts < $end_ts
+      AND e.ts >= $lookback_ts AND e.ts < $end_ts
+  AND arrow_cast(coalesce(e.response_ts, e.ts), 'Int64') >= $origin_us
       AND arrow_cast(coalesce(e.response_ts, e.ts), 'Int64') < $end_us
       AND (e.role IS NULL OR e.role <> 'resolver')
 ),

@@ -9,6 +9,7 @@ SELECT d.entity, e.qname, (arrow_cast(coalesce(e.response_ts, e.ts), 'Int64') - 
 FROM dns_events e
 JOIN case_domains d ON e.qname = d.domain OR ends_with(e.qname, concat('.', d.domain))
 WHERE (e.role IS NULL OR e.role <> 'resolver')
+  AND e.ts >= $lookback_ts AND e.ts < $end_ts
   AND arrow_cast(coalesce(e.response_ts, e.ts), 'Int64') >= $origin_us
   AND arrow_cast(coalesce(e.response_ts, e.ts), 'Int64') < $end_us
 GROUP BY d.entity, e.qname, (arrow_cast(coalesce(e.response_ts, e.ts), 'Int64') - $origin_us) / $bin_us

@@ -50,6 +50,9 @@ pub struct BgpParams {
     pub critical: f64,
     /// Fewest earlier bins a baseline needs; fewer give "insufficient_data".
     pub min_history_bins: u32,
+    /// Without a RIB dump before the analysis start, route state is built from the updates of
+    /// this long before it (RIS dumps RIBs every 8 h, RouteViews every 2 h).
+    pub state_lookback: String,
 }
 
 impl Default for BgpParams {
@@ -62,6 +65,7 @@ impl Default for BgpParams {
             warning: 0.99,
             critical: 0.5,
             min_history_bins: 6,
+            state_lookback: "7d".into(),
         }
     }
 }
@@ -135,6 +139,8 @@ pub struct Case {
     pub bin: Duration,
     pub bgp: BgpParams,
     pub bgp_history: Duration,
+    /// `bgp.state_lookback`.
+    pub bgp_state_lookback: Duration,
     pub trace: SignalParams,
     pub trace_history: Duration,
     pub dns: SignalParams,
@@ -178,6 +184,7 @@ impl Case {
             return Err(format!("key `bin`: {} is outside 10s..1d", raw.bin));
         }
         let bgp_history = dur("bgp.history", &raw.bgp.history)?;
+        let bgp_state_lookback = dur("bgp.state_lookback", &raw.bgp.state_lookback)?;
         let trace = raw.trace.unwrap_or_default();
         let dns = raw.dns.unwrap_or_default();
         let trace_history = dur("trace.history", &trace.history)?;
@@ -224,6 +231,7 @@ impl Case {
             bin,
             bgp: raw.bgp,
             bgp_history,
+            bgp_state_lookback,
             trace,
             trace_history,
             dns_min_change: dns.min_change,

@@ -34,7 +34,12 @@ pub fn case_bins(case: &Case) -> (i64, i64) {
 pub fn param_values(case: &Case) -> ParamValues {
     let (first, last) = case_bins(case);
     let i = |v: i64| ScalarValue::Int64(Some(v));
+    let t = |v: i64| ScalarValue::TimestampMicrosecond(Some(v), Some("UTC".into()));
+    let lookback = case.analysis_start_us() - case.bgp_state_lookback.micros();
     ParamValues::from(vec![
+        ("origin_ts", t(case.analysis_start_us())),
+        ("end_ts", t(case.analysis_end_us())),
+        ("lookback_ts", t(lookback)),
         ("origin_us", i(case.analysis_start_us())),
         ("end_us", i(case.analysis_end_us())),
         ("bin_us", i(case.bin_us())),
