@@ -172,7 +172,7 @@ th,td{border:1px solid #d5d5d5;padding:.25em .55em;vertical-align:top;text-align
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}tr:nth-child(even) td{background:#fafafa}\
 code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em;background:#f3f3f3;padding:0 .2em}\
 figure{margin:1em 0}figure svg{max-width:100%;height:auto;border:1px solid #e3e3e3}\
-figcaption{font-size:.85em;color:#555}ul{padding-left:1.4em}a{color:#1f5f9f}";
+figcaption{font-size:.85em;color:#555}td code{word-break:break-all}ul{padding-left:1.4em}a{color:#1f5f9f}";
 
     /// The document as an HTML page titled `title`.
     pub fn render(title: &str, blocks: &[Block]) -> String {

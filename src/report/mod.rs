@@ -13,11 +13,13 @@
 //! draws it on a [`time_axis`], [`content`] (with [`event_section`], [`footprint`] and
 //! [`method`]) builds the [`doc`] that is rendered as Markdown and HTML, [`files`] writes.
 
+pub mod columns;
 pub mod content;
 pub mod doc;
 pub mod event_section;
 pub mod files;
 pub mod footprint;
+pub mod levels;
 pub mod load;
 pub mod method;
 pub mod plot;

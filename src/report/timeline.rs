@@ -10,6 +10,7 @@
 //! entity-wide window shows the entity-wide series; otherwise the scopes (prefixes, domain
 //! suffixes) that had a window in the event, at most [`MAX_SERIES`].
 
+use super::levels::{Direction, thresholds};
 use super::load::{EventRow, Outputs, Point, SeriesKey, WindowRow};
 use super::words;
 use crate::detect::Case;
@@ -17,77 +18,6 @@ use std::collections::BTreeSet;
 
 /// Most lines in one panel; the rest are counted in [`Panel::more`].
 pub const MAX_SERIES: usize = 6;
-
-/// Which way a signal is judged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    Drop,
-    Surge,
-    Both,
-}
-
-/// The thresholds that judged a signal (the case's, as `detect::params` binds them).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Thresholds {
-    pub warning: f64,
-    pub critical: f64,
-    pub direction: Direction,
-    /// Smallest change of a count that can be anomalous (0: any).
-    pub min_change: f64,
-}
-
-/// The thresholds of `signal` in `case`.
-pub fn thresholds(case: &Case, signal: &str) -> Thresholds {
-    let (b, t, d) = (&case.bgp, &case.trace, &case.dns);
-    let m = case.dns_min_change as f64;
-    let th = |warning, critical, direction, min_change| Thresholds { warning, critical, direction, min_change };
-    match signal {
-        "trace_reach" => th(t.warning, t.critical, Direction::Drop, 0.0),
-        "dns_answered" => th(d.warning, d.critical, Direction::Drop, 0.0),
-        "dns_failures" => th(d.warning, d.critical, Direction::Surge, m),
-        // Query volume: critical changes only.
-        "dns_volume" => th(d.critical, d.critical, Direction::Both, m),
-        _ => th(b.warning, b.critical, Direction::Drop, 0.0),
-    }
-}
-
-impl Thresholds {
-    /// The level line for a baseline: the value beyond which a bin is at that level.
-    pub fn level(&self, baseline: f64, critical: bool, surge: bool) -> Option<f64> {
-        let f = if critical { self.critical } else { self.warning };
-        let v = if surge {
-            let r = if f > 0.0 { baseline / f } else { f64::INFINITY };
-            r.max(baseline + self.min_change)
-        } else {
-            if baseline <= 0.0 {
-                return None;
-            }
-            let v = baseline * f;
-            if self.min_change > 0.0 { v.min(baseline - self.min_change) } else { v }
-        };
-        (v.is_finite() && v >= 0.0 && (surge || v < baseline)).then_some(v)
-    }
-
-    /// The rule in words, for the legend: `warning < 0.99 x baseline, critical < 0.5 x`.
-    pub fn rule(&self) -> String {
-        let n = words::number;
-        let drop = if self.warning == self.critical {
-            format!("critical < {} x baseline", n(self.critical))
-        } else {
-            format!("warning < {} x, critical < {} x baseline", n(self.warning), n(self.critical))
-        };
-        let surge = if self.warning == self.critical {
-            format!("critical > baseline / {}", n(self.critical))
-        } else {
-            format!("warning > baseline / {}, critical > / {}", n(self.warning), n(self.critical))
-        };
-        match self.direction {
-            Direction::Drop => drop,
-            Direction::Surge => surge,
-            Direction::Both => format!("{drop}; {surge}"),
-        }
-    }
-}
 
 /// One bin: start, end, value (None: no data).
 pub type Step = (i64, i64, Option<f64>);
@@ -184,8 +114,15 @@ pub fn timeline(case: &Case, e: &EventRow, outputs: &Outputs) -> Timeline {
         } else {
             all.into_iter().filter(|(k, _)| hit(k)).map(|(k, p)| (k, p, true)).collect()
         };
+        // Series with a window first, then the largest; the rest are counted, not drawn.
+        let peak = |p: &[Point]| p.iter().filter_map(|x| x.value).fold(0.0f64, f64::max);
+        let mut picked = picked;
+        picked.sort_by(|a, b| b.2.cmp(&a.2).then(peak(b.1).total_cmp(&peak(a.1))).then(a.0.cmp(b.0)));
         let more = picked.len().saturating_sub(MAX_SERIES);
-        chosen.push((signal.clone(), picked.into_iter().take(MAX_SERIES).collect(), more));
+        picked.truncate(MAX_SERIES);
+        // Drawn in key order, so an upstream or prefix keeps its colour from figure to figure.
+        picked.sort_by(|a, b| a.0.cmp(b.0));
+        chosen.push((signal.clone(), picked, more));
     }
     let data = chosen.iter().flat_map(|(_, s, _)| s.iter().flat_map(|(_, p, _)| p.iter()));
     let (lo, hi) = data.fold((i64::MAX, i64::MIN), |(lo, hi), p| (lo.min(p.start_us), hi.max(p.end_us)));
@@ -271,26 +208,100 @@ pub fn timeline(case: &Case, e: &EventRow, outputs: &Outputs) -> Timeline {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
+
+    const T0: i64 = 1_795_924_800_000_000; // 2026-11-29T04:00:00Z
+    const BIN: i64 = 10_000_000;
+
+    fn case() -> Case {
+        let text = "name='x'\nstart='2026-11-29T04:00:00Z'\nend='2026-11-29T05:00:00Z'\nbin='10s'\n[[entity]]\nname='E'\nasn=1\n";
+        Case::parse(text, std::path::Path::new(".")).unwrap()
+    }
+
+    fn window(signal: &str, scope: &str, up: Option<u32>, first: i64, last: i64) -> WindowRow {
+        WindowRow {
+            entity: "E".into(),
+            scope: scope.into(),
+            signal: signal.into(),
+            upstream_asn: up,
+            start_us: T0 + first * BIN,
+            end_us: T0 + (last + 1) * BIN,
+            bins: last - first + 1,
+            level: "critical".into(),
+            direction: Some("drop".into()),
+            min_ratio: Some(0.0),
+            max_ratio: Some(0.0),
+            baseline: Some(1.0),
+            score: 1.0,
+            verdict: "internal".into(),
+        }
+    }
+
+    fn series(dark: std::ops::RangeInclusive<i64>) -> Vec<Point> {
+        (0..360)
+            .map(|k| Point {
+                start_us: T0 + k * BIN,
+                end_us: T0 + (k + 1) * BIN,
+                value: Some(if dark.contains(&k) { 0.0 } else { 1.0 }),
+                baseline: Some(1.0),
+            })
+            .collect()
+    }
+
+    fn key(signal: &str, scope: &str, up: Option<u32>) -> SeriesKey {
+        SeriesKey { entity: "E".into(), signal: signal.into(), scope: scope.into(), upstream_asn: up }
+    }
 
     #[test]
-    fn levels_are_the_ones_detection_applies() {
-        let drop = Thresholds { warning: 0.99, critical: 0.5, direction: Direction::Drop, min_change: 0.0 };
-        assert_eq!(drop.level(8.0, true, false), Some(4.0));
-        assert_eq!(drop.level(8.0, false, false), Some(7.92));
-        assert_eq!(drop.level(0.0, true, false), None, "a zero baseline cannot drop");
-        let surge = Thresholds { warning: 0.8, critical: 0.5, direction: Direction::Surge, min_change: 1.0 };
-        assert_eq!(surge.level(0.0, true, true), Some(1.0), "from zero: min_change");
-        assert_eq!(surge.level(4.0, true, true), Some(8.0));
-        assert_eq!(surge.level(4.0, false, true), Some(5.0));
-        let volume = Thresholds { warning: 0.5, critical: 0.5, direction: Direction::Both, min_change: 1.0 };
-        assert_eq!(volume.level(3.0, true, false), Some(1.5));
-        assert_eq!(volume.level(1.0, true, false), Some(0.0));
-        assert_eq!(volume.level(0.5, true, false), None, "a drop of less than min_change never counts");
-        assert_eq!(volume.level(3.0, true, true), Some(6.0));
-        assert!(
-            volume.rule().contains("critical < 0.5 x baseline") && volume.rule().contains("critical > baseline / 0.5"),
-            "{}",
-            volume.rule()
-        );
+    fn one_panel_per_signal_with_its_series_levels_windows_and_margin() {
+        let prefixes: Vec<String> = (0..8).map(|i| format!("10.0.{i}.0/24")).collect();
+        let mut windows: Vec<WindowRow> = prefixes.iter().map(|p| window("bgp_prefix_visibility", p, None, 100, 129)).collect();
+        windows.push(window("bgp_upstream_split", "*", Some(65001), 100, 119));
+        windows.push(window("bgp_visibility_v4", "*", None, 100, 129));
+        let mut s = BTreeMap::new();
+        for p in &prefixes {
+            s.insert(key("bgp_prefix_visibility", p, None), series(100..=129));
+        }
+        for up in [65001, 65002, 65003] {
+            s.insert(key("bgp_upstream_split", "*", Some(up)), series(if up == 65001 { 100..=119 } else { 1..=0 }));
+        }
+        s.insert(key("bgp_visibility_v4", "*", None), series(100..=129));
+        s.insert(key("bgp_visibility_v4", "10.0.0.0/24", None), series(100..=129));
+        let e = EventRow {
+            entity: "E".into(),
+            id: "E#1".into(),
+            start_us: T0 + 100 * BIN,
+            end_us: T0 + 130 * BIN,
+            kind: "outage".into(),
+            level: "critical".into(),
+            signals: vec!["bgp_prefix_visibility".into(), "bgp_upstream_split".into(), "bgp_visibility_v4".into()],
+            scores: vec![],
+            fused_score: 1.0,
+            verdict: "internal".into(),
+            evidence_bgp: String::new(),
+            evidence_traceroute: String::new(),
+            evidence_dns: String::new(),
+            dark_prefixes: prefixes.clone(),
+            dark_addresses: vec![],
+            dark_names: vec![],
+        };
+        let outputs = Outputs { events: vec![e.clone()], windows, series: s, footprint: vec![], manifest: serde_json::Value::Null };
+        let tl = timeline(&case(), &e, &outputs);
+        // 30 bins of event, a margin of 30 bins on each side.
+        assert_eq!((tl.from_us, tl.to_us), (T0 + 70 * BIN, T0 + 160 * BIN));
+        let signals: Vec<&str> = tl.panels.iter().map(|p| p.signal.as_str()).collect();
+        assert_eq!(signals, ["bgp_prefix_visibility", "bgp_upstream_split", "bgp_visibility_v4"]);
+        let prefix = &tl.panels[0];
+        assert_eq!((prefix.lines.len(), prefix.more), (MAX_SERIES, 2));
+        assert_eq!(prefix.lines[0].values.len(), 90, "only the bins of the shown range");
+        let split = &tl.panels[1];
+        let labels: Vec<&str> = split.lines.iter().map(|l| l.label.as_str()).collect();
+        assert_eq!(labels, ["AS65001", "AS65002", "AS65003"], "one line per upstream");
+        assert_eq!(split.levels.len(), 2, "warning and critical of the upstream that had the window only");
+        assert_eq!(split.shades, [(T0 + 100 * BIN, T0 + 120 * BIN, Shade::Critical)]);
+        let v4 = &tl.panels[2];
+        assert_eq!((v4.lines.len(), v4.lines[0].label.as_str()), (1, "value"), "the entity-wide series, not the prefix one");
+        let crit = v4.levels.iter().find(|l| l.critical).unwrap();
+        assert!(crit.steps.iter().all(|s| s.2 == Some(0.5)), "critical at 0.5 x baseline");
     }
 }
