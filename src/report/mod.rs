@@ -9,9 +9,10 @@
 //! the sha256 of every report file. Every file is written atomically; nothing depends on the
 //! clock, so two runs give byte-identical files.
 //!
-//! Modules: [`load`] reads the outputs, [`timeline`] decides what each plot shows, [`plot`]
-//! draws it on a [`time_axis`], [`content`] (with [`event_section`], [`footprint`] and
-//! [`method`]) builds the [`doc`] that is rendered as Markdown and HTML, [`files`] writes.
+//! Modules: [`load`] (with [`columns`]) reads the outputs; [`timeline`] (with [`levels`])
+//! decides what each plot shows and [`plot`] draws it on a [`time_axis`]; [`content`] (with
+//! [`event_section`], [`footprint`] and [`method`]) builds the [`doc`] that [`markdown`] and
+//! [`html`] render, in the vocabulary of [`words`]; [`files`] writes.
 
 pub mod columns;
 pub mod content;
@@ -19,8 +20,10 @@ pub mod doc;
 pub mod event_section;
 pub mod files;
 pub mod footprint;
+pub mod html;
 pub mod levels;
 pub mod load;
+pub mod markdown;
 pub mod method;
 pub mod plot;
 pub mod time_axis;
@@ -49,7 +52,7 @@ pub enum ReportError {
     CaseMismatch { path: PathBuf, found: String, expected: String },
     #[error("{path}: drawing the timeline of {event}: {message}")]
     Plot { path: PathBuf, event: String, message: String },
-    #[error("{path}: two events would share this file name ({first} and {second})")]
+    #[error("{path}: two events would share this file name, ignoring case ({first} and {second}): rename one of the entities")]
     NameClash { path: PathBuf, first: String, second: String },
 }
 
@@ -97,7 +100,8 @@ pub fn write_report(case: &Case, out: &Path) -> Result<ReportSummary, ReportErro
     let mut owner: BTreeMap<String, String> = BTreeMap::new();
     for e in &outputs.events {
         let name = words::svg_name(&e.entity, &e.id);
-        if let Some(first) = owner.insert(name.clone(), e.id.clone()) {
+        // Case-insensitively: on macOS and Windows `event-T-1.svg` and `event-t-1.svg` are one file.
+        if let Some(first) = owner.insert(name.to_lowercase(), e.id.clone()) {
             return Err(ReportError::NameClash { path: out.join(&name), first, second: e.id.clone() });
         }
         let tl = timeline::timeline(case, e, &outputs);
@@ -107,8 +111,8 @@ pub fn write_report(case: &Case, out: &Path) -> Result<ReportSummary, ReportErro
         files.insert(name, svg.into_bytes());
     }
     let blocks = content::document(case, &outputs, &figures);
-    files.insert("report.md".into(), doc::markdown::render(&blocks).into_bytes());
-    files.insert("report.html".into(), doc::html::render(&format!("Outage report: {}", case.name), &blocks).into_bytes());
+    files.insert("report.md".into(), markdown::render(&blocks).into_bytes());
+    files.insert("report.html".into(), html::render(&format!("Outage report: {}", case.name), &blocks).into_bytes());
     let lost = |e: &load::EventRow| event_section::upstreams_lost(e, &outputs).iter().map(|u| format!("AS{u}")).collect();
     files.insert("summary.csv".into(), files::summary_csv(&outputs.events, &lost).into_bytes());
     for (name, bytes) in &files {

@@ -263,7 +263,7 @@ mod tests {
             s.insert(key("bgp_prefix_visibility", p, None), series(100..=129));
         }
         for up in [65001, 65002, 65003] {
-            s.insert(key("bgp_upstream_split", "*", Some(up)), series(if up == 65001 { 100..=119 } else { 1..=0 }));
+            s.insert(key("bgp_upstream_split", "*", Some(up)), series(if up == 65001 { 100..=119 } else { -1..=-1 }));
         }
         s.insert(key("bgp_visibility_v4", "*", None), series(100..=129));
         s.insert(key("bgp_visibility_v4", "10.0.0.0/24", None), series(100..=129));
