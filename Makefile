@@ -19,7 +19,7 @@ CASE ?= cases/demo.toml
 CASE_NAME = $(basename $(notdir $(CASE)))
 OUT ?= out/$(CASE_NAME)
 
-.PHONY: help build demo test lint fmt bench fuzz clean lake detect report
+.PHONY: help build demo test lint fmt bench clean lake detect report
 
 help: ## List the targets.
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,9 +35,11 @@ demo: build ## Run the whole pipeline on the bundled demo case (synthetic archiv
 	$(BIN) ingest --lake demo/lake demo/data/mrt
 	$(BIN) detect demo/data/case.toml --lake demo/lake --out demo/out
 	@echo
+	$(BIN) report demo/data/case.toml --out demo/out
+	@echo
 	$(BIN) eval --truth demo/data/truth.json --windows demo/out/windows.csv --slack 300
 	@echo
-	@echo "demo: outputs in demo/out (windows.csv, windows.parquet, signals.parquet, manifest.json)"
+	@echo "demo: the report is demo/out/report.html (and report.md, event-*.svg, summary.csv); tables in demo/out"
 
 test: ## Run every test (unit, integration, golden, property); uses ../shared when present.
 	$(CARGO) test --workspace --profile $(PROFILE) --no-fail-fast
@@ -53,13 +55,19 @@ lake: $(OUT)/lake.stamp ## Ingest the case's inputs: make CASE=cases/kp-lab.toml
 
 $(OUT)/lake.stamp: $(CASE) | build
 	mkdir -p $(OUT)
-	$(BIN) ingest --lake $(OUT)/lake $$(sed -n 's/^inputs *= *\[\(.*\)\]/\1/p' $(CASE) | tr -d '",' | xargs -n1 printf '$(dir $(CASE))%s\n') || [ $$? -eq 3 ]
+	$(BIN) ingest --lake $(OUT)/lake --case $(CASE) || [ $$? -eq 3 ]
 	touch $@
 
 detect: $(OUT)/windows.csv ## Detect windows for the case: make CASE=cases/kp-lab.toml detect
 
 $(OUT)/windows.csv: $(CASE) $(OUT)/lake.stamp $(wildcard queries/*.sql) | build
 	$(BIN) detect $(CASE) --lake $(OUT)/lake --out $(OUT)
+
+report: $(OUT)/report.html ## Write the case's report: make CASE=cases/kp-lab.toml report
+
+$(OUT)/report.html: $(CASE) $(OUT)/windows.csv | build
+	$(BIN) report $(CASE) --out $(OUT)
+	@echo "report: $@"
 
 clean: ## Remove the demo and case outputs (not the build).
 	rm -rf demo out

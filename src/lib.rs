@@ -8,7 +8,8 @@
 //!   in the `lightsout-formats` crate.
 //! - `detect`: SQL (`queries/*.sql`) over the lake through DataFusion ([`engine`]), signals
 //!   per entity and bin, baselines, outage windows and events with a verdict.
-//! - `report`: tables, SVG timelines, Markdown/HTML and a reproducibility manifest.
+//! - [`report`]: the outputs of detection in, `report.md`, `report.html`, SVG timelines,
+//!   `summary.csv` and the report's hashes in the manifest out.
 //!
 //! [`synth`] writes scenarios with a known truth as real archives, for the demo and tests.
 
@@ -18,6 +19,7 @@ pub mod eval;
 pub mod ingest;
 pub mod lake;
 pub mod output;
+pub mod report;
 pub mod synth;
 
 pub use lightsout_formats as formats;

@@ -14,8 +14,11 @@ pub struct Args {
     #[arg(long)]
     pub lake: PathBuf,
     /// Files or folders (walked recursively) to ingest.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "case")]
     pub inputs: Vec<PathBuf>,
+    /// Also ingest the `inputs` named by this case file.
+    #[arg(long)]
+    pub case: Option<PathBuf>,
     /// Read every input as this format instead of sniffing it from the content.
     #[arg(long, value_parser = kind_names())]
     pub kind: Option<String>,
@@ -54,7 +57,11 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         default_ts_us: a.default_time,
         ..IngestOptions::default()
     };
-    let report = ingest(&a.lake, &a.inputs, &opts)?;
+    let mut inputs = a.inputs.clone();
+    if let Some(c) = &a.case {
+        inputs.extend(lightsout::detect::Case::load(c)?.inputs);
+    }
+    let report = ingest(&a.lake, &inputs, &opts)?;
     for p in &report.problems {
         eprintln!("{}: {}", p.path.display(), p.reason);
     }

@@ -6,6 +6,7 @@
 pub mod detect;
 pub mod eval;
 pub mod ingest;
+pub mod report;
 pub mod run;
 pub mod sql;
 pub mod synth;
@@ -28,6 +29,8 @@ pub enum Command {
     Sql(sql::Args),
     /// Detect outage windows for the entities of a case, with verdicts.
     Detect(detect::Args),
+    /// Write the report of a case: Markdown, HTML, SVG timelines.
+    Report(report::Args),
     /// Score detected windows against a ground truth (truth.json).
     Eval(eval::Args),
     /// Write a scenario with a known truth as real archives.
@@ -42,6 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Ingest(a) => ingest::run(a),
         Command::Sql(a) => sql::run(a),
         Command::Detect(a) => detect::run(a),
+        Command::Report(a) => report::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Synth(a) => synth::run(a),
         Command::Run(a) => run::run(a),

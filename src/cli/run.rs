@@ -52,7 +52,8 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
             e.verdict
         );
     }
-    println!("outputs in {}", work.display());
+    let rep = lightsout::report::write_report(&case, &work)?;
+    println!("report: {} ({} events)", work.join("report.html").display(), rep.events);
     Ok(match report.exit_code() {
         0 => 0,
         c => c,

@@ -60,6 +60,50 @@ fn register(ctx: &SessionContext, name: &str, cols: Vec<(&str, ArrayRef)>) -> Re
     Ok(())
 }
 
+/// How one signal is judged: the row of the `signal_params` table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignalParam {
+    pub signal: &'static str,
+    /// Baseline history, in bins.
+    pub history_bins: i64,
+    pub warning: f64,
+    pub critical: f64,
+    pub min_history_bins: u32,
+    /// `drop`, `surge` or `both`.
+    pub direction: &'static str,
+    /// Smallest change of a count that can be anomalous (counting signals).
+    pub min_change: f64,
+}
+
+/// Every signal's thresholds, from the case (the one place they are decided).
+pub fn signal_params(case: &Case) -> Vec<SignalParam> {
+    let b = case.bin_us();
+    let bins_of = |d: super::duration::Duration| (d.micros() / b).max(1);
+    let (bgp, trace, dns) = (&case.bgp, &case.trace, &case.dns);
+    let (hb, ht, hd) = (bins_of(case.bgp_history), bins_of(case.trace_history), bins_of(case.dns_history));
+    let m = case.dns_min_change as f64;
+    let p = |signal, history_bins, warning, critical, min_history_bins, direction, min_change| SignalParam {
+        signal,
+        history_bins,
+        warning,
+        critical,
+        min_history_bins,
+        direction,
+        min_change,
+    };
+    vec![
+        p("bgp_visibility_v4", hb, bgp.warning, bgp.critical, bgp.min_history_bins, "drop", 0.0),
+        p("bgp_visibility_v6", hb, bgp.warning, bgp.critical, bgp.min_history_bins, "drop", 0.0),
+        p("bgp_prefix_visibility", hb, bgp.warning, bgp.critical, bgp.min_history_bins, "drop", 0.0),
+        p("bgp_upstream_split", hb, bgp.warning, bgp.critical, bgp.min_history_bins, "drop", 0.0),
+        p("trace_reach", ht, trace.warning, trace.critical, trace.min_history_bins, "drop", 0.0),
+        p("dns_answered", hd, dns.warning, dns.critical, dns.min_history_bins, "drop", 0.0),
+        p("dns_failures", hd, dns.warning, dns.critical, dns.min_history_bins, "surge", m),
+        // Query volume is coarse (a few queries per bin): only critical changes count.
+        p("dns_volume", hd, dns.critical, dns.critical, dns.min_history_bins, "both", m),
+    ]
+}
+
 /// Registers the case's tables.
 pub fn register_case_tables(ctx: &SessionContext, case: &Case) -> Result<()> {
     let mut e_name = Vec::new();
@@ -121,32 +165,18 @@ pub fn register_case_tables(ctx: &SessionContext, case: &Case) -> Result<()> {
             ("bin_start_us", Arc::new(Int64Array::from_iter_values((0..n).map(|i| origin + i * b)))),
         ],
     )?;
-    let bins_of = |d: super::duration::Duration| (d.micros() / b).max(1);
-    let (bgp, trace, dns) = (&case.bgp, &case.trace, &case.dns);
-    let (hb, ht, hd) = (bins_of(case.bgp_history), bins_of(case.trace_history), bins_of(case.dns_history));
-    // (signal, history bins, warning, critical, min history bins, direction, min_change)
-    let fam: Vec<(&str, i64, f64, f64, u32, &str, f64)> = vec![
-        ("bgp_visibility_v4", hb, bgp.warning, bgp.critical, bgp.min_history_bins, "drop", 0.0),
-        ("bgp_visibility_v6", hb, bgp.warning, bgp.critical, bgp.min_history_bins, "drop", 0.0),
-        ("bgp_prefix_visibility", hb, bgp.warning, bgp.critical, bgp.min_history_bins, "drop", 0.0),
-        ("bgp_upstream_split", hb, bgp.warning, bgp.critical, bgp.min_history_bins, "drop", 0.0),
-        ("trace_reach", ht, trace.warning, trace.critical, trace.min_history_bins, "drop", 0.0),
-        ("dns_answered", hd, dns.warning, dns.critical, dns.min_history_bins, "drop", 0.0),
-        ("dns_failures", hd, dns.warning, dns.critical, dns.min_history_bins, "surge", case.dns_min_change as f64),
-        // Query volume is coarse (a few queries per bin): only critical changes count.
-        ("dns_volume", hd, dns.critical, dns.critical, dns.min_history_bins, "both", case.dns_min_change as f64),
-    ];
+    let fam = signal_params(case);
     register(
         ctx,
         "signal_params",
         vec![
-            ("signal", Arc::new(StringArray::from(fam.iter().map(|f| f.0).collect::<Vec<_>>())) as ArrayRef),
-            ("history_bins", Arc::new(Int64Array::from(fam.iter().map(|f| f.1).collect::<Vec<_>>()))),
-            ("warning", Arc::new(Float64Array::from(fam.iter().map(|f| f.2).collect::<Vec<_>>()))),
-            ("critical", Arc::new(Float64Array::from(fam.iter().map(|f| f.3).collect::<Vec<_>>()))),
-            ("min_history_bins", Arc::new(Int64Array::from(fam.iter().map(|f| f.4 as i64).collect::<Vec<_>>()))),
-            ("direction", Arc::new(StringArray::from(fam.iter().map(|f| f.5).collect::<Vec<_>>()))),
-            ("min_change", Arc::new(Float64Array::from(fam.iter().map(|f| f.6).collect::<Vec<_>>()))),
+            ("signal", Arc::new(StringArray::from(fam.iter().map(|f| f.signal).collect::<Vec<_>>())) as ArrayRef),
+            ("history_bins", Arc::new(Int64Array::from(fam.iter().map(|f| f.history_bins).collect::<Vec<_>>()))),
+            ("warning", Arc::new(Float64Array::from(fam.iter().map(|f| f.warning).collect::<Vec<_>>()))),
+            ("critical", Arc::new(Float64Array::from(fam.iter().map(|f| f.critical).collect::<Vec<_>>()))),
+            ("min_history_bins", Arc::new(Int64Array::from(fam.iter().map(|f| f.min_history_bins as i64).collect::<Vec<_>>()))),
+            ("direction", Arc::new(StringArray::from(fam.iter().map(|f| f.direction).collect::<Vec<_>>()))),
+            ("min_change", Arc::new(Float64Array::from(fam.iter().map(|f| f.min_change).collect::<Vec<_>>()))),
         ],
     )?;
     let mut d_entity = Vec::new();

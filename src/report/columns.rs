@@ -1,0 +1,81 @@
+//! Columns of one Parquet file of the output folder, read by name and cast.
+//!
+//! In: a Parquet file. Out: one column at a time as `Vec`s of text, integers, floats or
+//! microseconds. A reordered or widened column (a string view, a wider integer, a timestamp)
+//! still reads; a missing column is a [`ReportError::Column`] that names the file and column.
+
+use super::ReportError;
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::{DataType, Float64Type, Int64Type};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use std::path::PathBuf;
+
+/// Columns of one Parquet file, read by name.
+pub struct Columns {
+    path: PathBuf,
+    batches: Vec<RecordBatch>,
+}
+
+impl Columns {
+    pub fn open(path: PathBuf) -> Result<Columns, ReportError> {
+        let file = std::fs::File::open(&path).map_err(|e| ReportError::open(&path, e))?;
+        let read = |e: parquet::errors::ParquetError| ReportError::Read { path: path.clone(), message: e.to_string() };
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file).map_err(read)?.build().map_err(read)?;
+        let batches =
+            reader.collect::<Result<Vec<_>, _>>().map_err(|e| ReportError::Read { path: path.clone(), message: e.to_string() })?;
+        Ok(Columns { path, batches })
+    }
+
+    fn cast(&self, name: &str, to: &DataType) -> Result<Vec<arrow::array::ArrayRef>, ReportError> {
+        let err = |message: String| ReportError::Column { path: self.path.clone(), column: name.into(), message };
+        self.batches
+            .iter()
+            .map(|b| {
+                let c = b.column_by_name(name).ok_or_else(|| err("missing".into()))?;
+                arrow::compute::cast(c, to).map_err(|e| err(e.to_string()))
+            })
+            .collect()
+    }
+
+    pub fn strings(&self, name: &str) -> Result<Vec<Option<String>>, ReportError> {
+        let cols = self.cast(name, &DataType::Utf8)?;
+        Ok(cols
+            .iter()
+            .flat_map(|c| (0..c.len()).map(move |i| (!c.is_null(i)).then(|| c.as_string::<i32>().value(i).to_string())))
+            .collect())
+    }
+
+    pub fn text(&self, name: &str) -> Result<Vec<String>, ReportError> {
+        Ok(self.strings(name)?.into_iter().map(Option::unwrap_or_default).collect())
+    }
+
+    pub fn ints(&self, name: &str) -> Result<Vec<Option<i64>>, ReportError> {
+        let cols = self.cast(name, &DataType::Int64)?;
+        Ok(cols
+            .iter()
+            .flat_map(|c| {
+                let a = c.as_primitive::<Int64Type>().clone();
+                (0..a.len()).map(move |i| (!a.is_null(i)).then(|| a.value(i)))
+            })
+            .collect())
+    }
+
+    pub fn floats(&self, name: &str) -> Result<Vec<Option<f64>>, ReportError> {
+        let cols = self.cast(name, &DataType::Float64)?;
+        Ok(cols
+            .iter()
+            .flat_map(|c| {
+                let a = c.as_primitive::<Float64Type>().clone();
+                (0..a.len()).map(move |i| (!a.is_null(i)).then(|| a.value(i)))
+            })
+            .collect())
+    }
+
+    /// Timestamps (or integers) as microseconds; NULL is an error.
+    pub fn micros(&self, name: &str) -> Result<Vec<i64>, ReportError> {
+        let v = self.ints(name)?;
+        v.into_iter()
+            .map(|x| x.ok_or_else(|| ReportError::Column { path: self.path.clone(), column: name.into(), message: "NULL time".into() }))
+            .collect()
+    }
+}
