@@ -69,5 +69,8 @@ $(OUT)/report.html: $(CASE) $(OUT)/windows.csv | build
 	$(BIN) report $(CASE) --out $(OUT)
 	@echo "report: $@"
 
+bench: ## Ingest and detection against bzip2 -dc, bgpdump and bgpkit on the MRT bench corpus (bench/results.md).
+	bench/run.sh
+
 clean: ## Remove the demo and case outputs (not the build).
 	rm -rf demo out

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# make bench: lightsout's ingest and detection against the tools of the field, on the MRT
+# bench corpus built by ../shared/bench/make-corpus.sh (8 real update files, 387 MB
+# decompressed; one bz2 file, one gz file, 64 bz2 files).
+#
+# Measures, side by side, wall time, CPU time (user + sys) and peak RSS (GNU time) of:
+#   bzip2 -dc (one file; and over the 64 files), bgpdump -m, a bgpkit-parser element count,
+#   lightsout ingest of each corpus form (2 threads, and 1 thread for the scaling), of one
+#   file of the 64, of the decompressed corpus (one 387 MB file), and detection for one entity
+#   over the bench lake against a bare count.
+# Each measurement is repeated RUNS times (default 3; bgpdump SLOW_RUNS, default 1) and the
+# median is reported. Prints a Markdown table and writes it to bench/results.md.
+#
+# Environment: SHARED (default ../shared), CORPUS (default bench/corpus), RUNS, SLOW_RUNS,
+# PROFILE (cargo profile, default bench), CARGO_TARGET_DIR.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SHARED=${SHARED:-../shared}
+CORPUS=${CORPUS:-bench/corpus}
+RUNS=${RUNS:-3}
+SLOW_RUNS=${SLOW_RUNS:-1}
+PROFILE=${PROFILE:-bench}
+TARGET=${CARGO_TARGET_DIR:-target}
+BIN=$TARGET/$PROFILE/lightsout
+COUNT=$TARGET/$PROFILE/examples/bgpkit_count
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/lightsout-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+command -v bzip2 >/dev/null || { echo "bench: bzip2 is needed" >&2; exit 1; }
+command -v bgpdump >/dev/null || { echo "bench: bgpdump is needed (apt install bgpdump)" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "bench: GNU time is needed (apt install time)" >&2; exit 1; }
+
+if [ ! -f "$CORPUS/corpus.mrt.bz2" ] || [ ! -f "$CORPUS/files/part-63.mrt.bz2" ]; then
+  [ -x "$SHARED/bench/make-corpus.sh" ] || { echo "bench: $SHARED/bench/make-corpus.sh not found" >&2; exit 1; }
+  echo "bench: building the corpus in $CORPUS (a few minutes)" >&2
+  mkdir -p "$CORPUS"
+  "$SHARED/bench/make-corpus.sh" "$CORPUS" >/dev/null
+fi
+
+echo "bench: building ($PROFILE profile)" >&2
+cargo build -q --profile "$PROFILE" --bin lightsout
+cargo build -q --profile "$PROFILE" -p lightsout-formats --example bgpkit_count
+
+# run NAME CMD... : median wall, user+sys, max RSS of RUNS runs; output goes to $WORK/NAME.out
+declare -A WALL CPU RSS
+measure() {
+  local name=$1 runs=$2; shift 2
+  local walls=() cpus=() rss=()
+  for ((i = 0; i < runs; i++)); do
+    [ -n "${BEFORE:-}" ] && eval "$BEFORE"
+    /usr/bin/time -f "%e %U %S %M" -o "$WORK/time" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || true
+    read -r w u s m <"$WORK/time"
+    walls+=("$w"); cpus+=("$(awk "BEGIN {print $u + $s}")"); rss+=("$m")
+  done
+  WALL[$name]=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  CPU[$name]=$(printf '%s\n' "${cpus[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  RSS[$name]=$(printf '%s\n' "${rss[@]}" | sort -g | tail -1)
+  echo "bench: $name ${WALL[$name]} s" >&2
+}
+
+BZ=$CORPUS/corpus.mrt.bz2
+GZ=$CORPUS/corpus.mrt.gz
+PLAIN=$CORPUS/corpus.mrt
+FILES=$CORPUS/files
+MB=$(awk "BEGIN {print $(stat -c %s "$PLAIN") / 1e6}")
+
+measure bzip2 "$RUNS" bzip2 -dc "$BZ"
+measure bzip2_64 "$RUNS" sh -c "for f in $FILES/*.bz2; do bzip2 -dc \$f; done"
+measure bgpdump "$SLOW_RUNS" bgpdump -m "$BZ"
+measure bgpkit "$RUNS" "$COUNT" "$BZ"
+BEFORE="rm -rf $WORK/lake" measure ingest_bz2 "$RUNS" "$BIN" ingest --threads 2 --lake "$WORK/lake" "$BZ"
+BEFORE="rm -rf $WORK/lake1" measure ingest_bz2_1t "$RUNS" "$BIN" ingest --threads 1 --lake "$WORK/lake1" "$BZ"
+BEFORE="rm -rf $WORK/lakegz" measure ingest_gz "$RUNS" "$BIN" ingest --threads 2 --lake "$WORK/lakegz" "$GZ"
+BEFORE="rm -rf $WORK/lake64" measure ingest_64 "$RUNS" "$BIN" ingest --threads 2 --lake "$WORK/lake64" "$FILES"
+BEFORE="rm -rf $WORK/lake64_1t" measure ingest_64_1t "$RUNS" "$BIN" ingest --threads 1 --lake "$WORK/lake64_1t" "$FILES"
+BEFORE="rm -rf $WORK/lakeone" measure ingest_one "$RUNS" "$BIN" ingest --threads 2 --lake "$WORK/lakeone" "$FILES/part-00.mrt.bz2"
+BEFORE="rm -rf $WORK/lakeplain" measure ingest_plain "$RUNS" "$BIN" ingest --threads 2 --lake "$WORK/lakeplain" "$PLAIN"
+unset BEFORE
+
+rows=$(sed -n 's/.*rows: bgp_updates \([0-9]*\).*/\1/p' "$WORK/ingest_bz2.out")
+rows_state=$(sed -n 's/.*bgp_peer_state \([0-9]*\).*/\1/p' "$WORK/ingest_bz2.out")
+rows=$((rows + ${rows_state:-0}))
+elems=$(cat "$WORK/bgpkit.out")
+
+# Detection for one entity over the bench lake (the busiest origin AS of the corpus, over
+# its busiest day), against bare counts over the same table.
+"$BIN" ingest --lake "$WORK/lake" "$BZ" >/dev/null || true
+read -r day asn < <("$BIN" sql --lake "$WORK/lake" --format csv \
+  "SELECT date, origin_asn FROM bgp_updates WHERE origin_asn IS NOT NULL GROUP BY date, origin_asn ORDER BY count(*) DESC, date, origin_asn LIMIT 1" \
+  | tail -1 | tr ',' ' ')
+cat >"$WORK/case.toml" <<EOF
+name = "bench"
+start = "${day}T00:00:00Z"
+end = "${day}T23:59:00Z"
+bin = "5m"
+[bgp]
+full_feed_min_v4 = 1000
+full_feed_min_v6 = 100
+history = "1h"
+state_lookback = "1d"
+[trace]
+history = "1h"
+[dns]
+history = "1h"
+[[entity]]
+name = "AS$asn"
+asn = $asn
+EOF
+measure count_meta "$RUNS" "$BIN" sql --lake "$WORK/lake" "SELECT count(*) FROM bgp_updates"
+measure count_scan "$RUNS" "$BIN" sql --lake "$WORK/lake" "SELECT count(prefix), count(DISTINCT peer_ip) FROM bgp_updates"
+BEFORE="rm -rf $WORK/out" measure detect "$RUNS" "$BIN" detect "$WORK/case.toml" --lake "$WORK/lake" --out "$WORK/out"
+
+ratio() { awk "BEGIN {printf \"%.2f\", $1 / $2}"; }
+base=${WALL[bzip2]}
+{
+  echo "## lightsout bench ($(nproc) cores, profile $PROFILE, median of $RUNS runs; bgpdump $SLOW_RUNS)"
+  echo
+  echo "Corpus: $MB MB of MRT (8 real update files x 8), $elems bgpkit elements; lightsout writes $rows rows."
+  echo
+  echo "| what | wall s | CPU s | peak RSS MiB | wall / bzip2 -dc | rows/s | MB/s |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  row() {
+    local label=$1 key=$2 rws=${3:-}
+    local w=${WALL[$key]} c=${CPU[$key]} m=${RSS[$key]}
+    local rps="" mbs=""
+    [ -n "$rws" ] && rps=$(awk "BEGIN {printf \"%.0f\", $rws / $w}")
+    [ -n "${4:-}" ] && mbs=$(awk "BEGIN {printf \"%.0f\", $4 / $w}")
+    echo "| $label | $w | $c | $((m / 1024)) | $(ratio "$w" "$base") | $rps | $mbs |"
+  }
+  row "bzip2 -dc corpus.mrt.bz2" bzip2 "" "$MB"
+  row "bzip2 -dc over the 64 files" bzip2_64 "" "$MB"
+  row "bgpdump -m corpus.mrt.bz2" bgpdump "$elems" "$MB"
+  row "bgpkit-parser element count (1 thread)" bgpkit "$elems" "$MB"
+  row "lightsout ingest corpus.mrt.bz2 (2 threads)" ingest_bz2 "$rows" "$MB"
+  row "lightsout ingest corpus.mrt.bz2 (1 thread)" ingest_bz2_1t "$rows" "$MB"
+  row "lightsout ingest corpus.mrt.gz (2 threads)" ingest_gz "$rows" "$MB"
+  row "lightsout ingest 64 bz2 files (2 threads)" ingest_64 "$rows" "$MB"
+  row "lightsout ingest 64 bz2 files (1 thread)" ingest_64_1t "$rows" "$MB"
+  row "lightsout ingest 1 of the 64 files" ingest_one
+  row "lightsout ingest corpus.mrt, one 387 MB file" ingest_plain "$rows" "$MB"
+  row "sql SELECT count(*) FROM bgp_updates (metadata)" count_meta
+  row "sql count(prefix), count(DISTINCT peer_ip) (scan)" count_scan
+  row "detect, one entity (AS$asn, $day)" detect
+  echo
+  echo "- ingest of the bz2 corpus / bzip2 -dc: $(ratio "${WALL[ingest_bz2]}" "$base") (target 0.8)"
+  echo "- ingest of the 64 files / bzip2 -dc over them: $(ratio "${WALL[ingest_64]}" "${WALL[bzip2_64]}") (target 0.6)"
+  echo "- speed-up from 1 to 2 threads: bz2 $(ratio "${WALL[ingest_bz2_1t]}" "${WALL[ingest_bz2]}"), 64 files $(ratio "${WALL[ingest_64_1t]}" "${WALL[ingest_64]}") (target 1.7)"
+  echo "- detect / scanning count: $(ratio "${WALL[detect]}" "${WALL[count_scan]}"); / metadata count: $(ratio "${WALL[detect]}" "${WALL[count_meta]}") (target 3)"
+} | tee bench/results.md
