@@ -14,6 +14,28 @@ use std::fmt::Write;
 use std::net::IpAddr;
 use std::sync::Arc;
 
+/// The text of the last value seen: the prefixes of one UPDATE share their peer, path,
+/// next hop and communities, so each is formatted once per message, not once per row.
+struct Cached<K> {
+    key: Option<K>,
+    text: String,
+}
+
+impl<K: PartialEq + Clone> Cached<K> {
+    fn new() -> Self {
+        Cached { key: None, text: String::new() }
+    }
+
+    fn get(&mut self, k: &K, fmt: impl FnOnce(&K, &mut String)) -> &str {
+        if self.key.as_ref() != Some(k) {
+            self.text.clear();
+            fmt(k, &mut self.text);
+            self.key = Some(k.clone());
+        }
+        &self.text
+    }
+}
+
 /// Attributes shared by update and RIB rows.
 struct RouteCols {
     collector: StringBuilder,
@@ -34,6 +56,11 @@ struct RouteCols {
     mrt_type: StringBuilder,
     record_offset: UInt64Builder,
     file_id: StringBuilder,
+    peer_text: Cached<IpAddr>,
+    path_text: Cached<AsPath>,
+    path_ends: Option<(AsPath, (Option<u32>, Option<u32>))>,
+    hop_text: Cached<IpAddr>,
+    communities_text: Cached<Vec<bgpkit_parser::models::MetaCommunity>>,
 }
 
 impl RouteCols {
@@ -57,14 +84,19 @@ impl RouteCols {
             mrt_type: StringBuilder::new(),
             record_offset: UInt64Builder::new(),
             file_id: StringBuilder::new(),
+            peer_text: Cached::new(),
+            path_text: Cached::new(),
+            path_ends: None,
+            hop_text: Cached::new(),
+            communities_text: Cached::new(),
         }
     }
 
     fn push(&mut self, elem: &BgpElem, ctx: &FileContext, mrt_type: &str, offset: u64, scratch: &mut String) {
         self.collector.append_value(&ctx.collector);
-        scratch.clear();
-        let _ = write!(scratch, "{}", elem.peer_ip);
-        self.peer_ip.append_value(scratch.as_str());
+        self.peer_ip.append_value(self.peer_text.get(&elem.peer_ip, |ip, t| {
+            let _ = write!(t, "{ip}");
+        }));
         self.peer_asn.append_value(elem.peer_asn.to_u32());
         let net = elem.prefix.prefix.trunc();
         scratch.clear();
@@ -73,35 +105,43 @@ impl RouteCols {
         self.prefix_len.append_value(net.prefix_len());
         self.afi.append_value(if net.addr().is_ipv4() { 4 } else { 6 });
         self.path_id.append_option(elem.prefix.path_id);
-        let (origin, upstream) = match elem.elem_type {
-            ElemType::ANNOUNCE => elem.as_path.as_ref().map(origin_and_upstream).unwrap_or((None, None)),
-            ElemType::WITHDRAW => (None, None),
+        let (origin, upstream) = match (&elem.elem_type, &elem.as_path) {
+            (ElemType::ANNOUNCE, Some(p)) => match &self.path_ends {
+                Some((last, ends)) if last == p => *ends,
+                _ => {
+                    let ends = origin_and_upstream(p);
+                    self.path_ends = Some((p.clone(), ends));
+                    ends
+                }
+            },
+            _ => (None, None),
         };
         self.origin_asn.append_option(origin);
         self.upstream_asn.append_option(upstream);
         match &elem.as_path {
-            Some(p) => {
-                scratch.clear();
-                let _ = write!(scratch, "{p}");
-                self.as_path.append_value(scratch.as_str());
-            }
+            Some(p) => self.as_path.append_value(self.path_text.get(p, |p, t| {
+                let _ = write!(t, "{p}");
+            })),
             None => self.as_path.append_null(),
         }
-        append_display(&mut self.next_hop, elem.next_hop.as_ref(), scratch);
+        match &elem.next_hop {
+            Some(h) => self.next_hop.append_value(self.hop_text.get(h, |h, t| {
+                let _ = write!(t, "{h}");
+            })),
+            None => self.next_hop.append_null(),
+        }
         append_display(&mut self.origin, elem.origin.as_ref(), scratch);
         self.local_pref.append_option(elem.local_pref);
         self.med.append_option(elem.med);
         match &elem.communities {
-            Some(cs) if !cs.is_empty() => {
-                scratch.clear();
+            Some(cs) if !cs.is_empty() => self.communities.append_value(self.communities_text.get(cs, |cs, t| {
                 for (i, c) in cs.iter().enumerate() {
                     if i > 0 {
-                        scratch.push(' ');
+                        t.push(' ');
                     }
-                    let _ = write!(scratch, "{c}");
+                    let _ = write!(t, "{c}");
                 }
-                self.communities.append_value(scratch.as_str());
-            }
+            })),
             _ => self.communities.append_null(),
         }
         self.mrt_type.append_value(mrt_type);
