@@ -19,26 +19,43 @@ use std::cell::RefCell;
 use std::io::{self, Read};
 use std::rc::Rc;
 
-/// Bytes of recent input kept for excerpts (at least the recovery scan window).
-const KEEP: usize = 2 << 20;
+/// Bytes of recent input kept for excerpts (more than the recovery scan window).
+const KEEP: usize = 4 << 20;
 
-#[derive(Default)]
+/// The pull count and the last [`KEEP`] bytes pulled, in a ring (each byte is copied once).
 struct TapState {
     pulled: u64,
-    window: Vec<u8>,
-    window_start: u64,
+    ring: Vec<u8>,
+}
+
+impl Default for TapState {
+    fn default() -> Self {
+        TapState { pulled: 0, ring: vec![0; KEEP] }
+    }
 }
 
 impl TapState {
-    fn excerpt(&self, offset: u64, n: usize) -> &[u8] {
-        if offset < self.window_start {
-            return &[];
+    fn record(&mut self, bytes: &[u8]) {
+        let mut bytes = bytes;
+        if bytes.len() > KEEP {
+            self.pulled += (bytes.len() - KEEP) as u64;
+            bytes = &bytes[bytes.len() - KEEP..];
         }
-        let from = (offset - self.window_start) as usize;
-        if from >= self.window.len() {
-            return &[];
+        let at = (self.pulled % KEEP as u64) as usize;
+        let first = bytes.len().min(KEEP - at);
+        self.ring[at..at + first].copy_from_slice(&bytes[..first]);
+        self.ring[..bytes.len() - first].copy_from_slice(&bytes[first..]);
+        self.pulled += bytes.len() as u64;
+    }
+
+    /// Up to `n` bytes from stream offset `offset`, if still in the ring.
+    fn excerpt(&self, offset: u64, n: usize) -> Vec<u8> {
+        let oldest = self.pulled.saturating_sub(KEEP as u64);
+        if offset < oldest || offset >= self.pulled {
+            return Vec::new();
         }
-        &self.window[from..(from + n).min(self.window.len())]
+        let n = n.min((self.pulled - offset) as usize);
+        (0..n as u64).map(|i| self.ring[((offset + i) % KEEP as u64) as usize]).collect()
     }
 }
 
@@ -50,14 +67,7 @@ struct Tap<'a, 'b> {
 impl Read for Tap<'_, '_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.input.read(buf)?;
-        let mut s = self.state.borrow_mut();
-        s.pulled += n as u64;
-        s.window.extend_from_slice(&buf[..n]);
-        if s.window.len() > 2 * KEEP {
-            let cut = s.window.len() - KEEP;
-            s.window.drain(..cut);
-            s.window_start += cut as u64;
-        }
+        self.state.borrow_mut().record(&buf[..n]);
         Ok(n)
     }
 }
@@ -258,7 +268,7 @@ pub fn read_mrt(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -
                     next_offset = if pulled == start + size || corrected { pulled } else { start + size };
                     let result = out.record(record, start, &mut elementor, &mut partial)?;
                     if result.is_some() || !partial.is_empty() {
-                        let bytes = state.borrow().excerpt(start, crate::format::EXCERPT_BYTES).to_vec();
+                        let bytes = state.borrow().excerpt(start, crate::format::EXCERPT_BYTES);
                         if let Some(reason) = result {
                             out.reject(Reject::binary(start, reason, &bytes).with_end(next_offset))?;
                         }
@@ -269,14 +279,14 @@ pub fn read_mrt(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -
                     }
                 }
                 Ok(RecoveryEvent::Gap(gap)) => {
-                    let bytes = state.borrow().excerpt(gap.start_offset, crate::format::EXCERPT_BYTES).to_vec();
+                    let bytes = state.borrow().excerpt(gap.start_offset, crate::format::EXCERPT_BYTES);
                     let reason = format!("{}; skipped {} bytes (resumed on {:?})", gap.cause, gap.skipped_bytes(), gap.evidence);
                     out.reject(Reject::binary(gap.start_offset, reason, &bytes).with_end(gap.end_offset))?;
                     next_offset = gap.end_offset;
                 }
                 Err(e) => {
                     let pulled = state.borrow().pulled;
-                    let bytes = state.borrow().excerpt(e.offset, crate::format::EXCERPT_BYTES).to_vec();
+                    let bytes = state.borrow().excerpt(e.offset, crate::format::EXCERPT_BYTES);
                     let io = matches!(e.error.error, ParserError::IoError(_) | ParserError::EofError(_));
                     let reason = e.to_string();
                     if io || pulled <= e.offset {

@@ -9,7 +9,7 @@ use crate::format::{FileContext, FormatError, Sink};
 use crate::table::Table;
 use arrow_array::builder::{BooleanBuilder, StringBuilder, TimestampMicrosecondBuilder, UInt8Builder, UInt32Builder, UInt64Builder};
 use arrow_array::{ArrayRef, RecordBatch};
-use bgpkit_parser::models::{AsPath, AsPathSegment, BgpElem, BgpState, ElemType};
+use bgpkit_parser::models::{AsPath, AsPathSegment, BgpElem, BgpState, Community, ElemType, MetaCommunity};
 use std::fmt::Write;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -60,7 +60,7 @@ struct RouteCols {
     path_text: Cached<AsPath>,
     path_ends: Option<(AsPath, (Option<u32>, Option<u32>))>,
     hop_text: Cached<IpAddr>,
-    communities_text: Cached<Vec<bgpkit_parser::models::MetaCommunity>>,
+    communities_text: Cached<Vec<MetaCommunity>>,
 }
 
 impl RouteCols {
@@ -100,7 +100,7 @@ impl RouteCols {
         self.peer_asn.append_value(elem.peer_asn.to_u32());
         let net = elem.prefix.prefix.trunc();
         scratch.clear();
-        let _ = write!(scratch, "{net}");
+        write_prefix(scratch, &net);
         self.prefix.append_value(scratch.as_str());
         self.prefix_len.append_value(net.prefix_len());
         self.afi.append_value(if net.addr().is_ipv4() { 4 } else { 6 });
@@ -119,9 +119,7 @@ impl RouteCols {
         self.origin_asn.append_option(origin);
         self.upstream_asn.append_option(upstream);
         match &elem.as_path {
-            Some(p) => self.as_path.append_value(self.path_text.get(p, |p, t| {
-                let _ = write!(t, "{p}");
-            })),
+            Some(p) => self.as_path.append_value(self.path_text.get(p, |p, t| write_as_path(t, p))),
             None => self.as_path.append_null(),
         }
         match &elem.next_hop {
@@ -130,23 +128,172 @@ impl RouteCols {
             })),
             None => self.next_hop.append_null(),
         }
-        append_display(&mut self.origin, elem.origin.as_ref(), scratch);
+        match elem.origin {
+            Some(bgpkit_parser::models::Origin::IGP) => self.origin.append_value("IGP"),
+            Some(bgpkit_parser::models::Origin::EGP) => self.origin.append_value("EGP"),
+            Some(bgpkit_parser::models::Origin::INCOMPLETE) => self.origin.append_value("INCOMPLETE"),
+            None => self.origin.append_null(),
+        }
         self.local_pref.append_option(elem.local_pref);
         self.med.append_option(elem.med);
         match &elem.communities {
-            Some(cs) if !cs.is_empty() => self.communities.append_value(self.communities_text.get(cs, |cs, t| {
-                for (i, c) in cs.iter().enumerate() {
-                    if i > 0 {
-                        t.push(' ');
-                    }
-                    let _ = write!(t, "{c}");
-                }
-            })),
+            Some(cs) if !cs.is_empty() => self.communities.append_value(self.communities_text.get(cs, |cs, t| write_communities(t, cs))),
             _ => self.communities.append_null(),
         }
         self.mrt_type.append_value(mrt_type);
         self.record_offset.append_value(offset);
         self.file_id.append_value(&ctx.file_id);
+    }
+}
+
+/// Writes a prefix as `a.b.c.d/len` (IPv4 without the formatting machinery; IPv6 through it).
+pub(crate) fn write_prefix(out: &mut String, net: &ipnet::IpNet) {
+    match net {
+        ipnet::IpNet::V4(n) => {
+            for (i, o) in n.addr().octets().iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                push_u8(out, *o);
+            }
+            out.push('/');
+            push_u8(out, n.prefix_len());
+        }
+        ipnet::IpNet::V6(n) => {
+            write_ipv6(out, n.addr());
+            out.push('/');
+            push_u8(out, n.prefix_len());
+        }
+    }
+}
+
+/// An IPv6 address as Rust's `Display` writes it (RFC 5952: the longest run of two or more
+/// zero groups, the first of equals, becomes `::`; lowercase hex without leading zeros).
+pub(crate) fn write_ipv6(out: &mut String, a: std::net::Ipv6Addr) {
+    if a.to_ipv4_mapped().is_some() {
+        let _ = write!(out, "{a}");
+        return;
+    }
+    let g = a.segments();
+    let (mut best, mut best_len, mut i) = (8usize, 0usize, 0usize);
+    while i < 8 {
+        if g[i] == 0 {
+            let start = i;
+            while i < 8 && g[i] == 0 {
+                i += 1;
+            }
+            if i - start > best_len && i - start >= 2 {
+                best = start;
+                best_len = i - start;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let group = |out: &mut String, v: u16| {
+        let mut started = false;
+        for shift in [12u16, 8, 4, 0] {
+            let d = (v >> shift) & 0xf;
+            if d != 0 || started || shift == 0 {
+                out.push(HEX[d as usize] as char);
+                started = true;
+            }
+        }
+    };
+    let mut k = 0;
+    while k < 8 {
+        if k == best {
+            out.push_str("::");
+            k += best_len;
+            continue;
+        }
+        if k > 0 && k != best + best_len {
+            out.push(':');
+        }
+        group(out, g[k]);
+        k += 1;
+    }
+}
+
+fn push_u8(out: &mut String, v: u8) {
+    if v >= 100 {
+        out.push((b'0' + v / 100) as char);
+    }
+    if v >= 10 {
+        out.push((b'0' + (v / 10) % 10) as char);
+    }
+    out.push((b'0' + v % 10) as char);
+}
+
+fn push_u32(out: &mut String, mut v: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or("0"));
+}
+
+/// An AS path as bgpkit's `Display` writes it (`1 2 {3,4}`), without the formatting machinery.
+pub(crate) fn write_as_path(out: &mut String, path: &AsPath) {
+    for (index, segment) in path.iter_segments().enumerate() {
+        if index != 0 {
+            out.push(' ');
+        }
+        match segment {
+            AsPathSegment::AsSequence(v) | AsPathSegment::ConfedSequence(v) => {
+                for (i, asn) in v.iter().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    push_u32(out, asn.to_u32());
+                }
+            }
+            AsPathSegment::AsSet(v) | AsPathSegment::ConfedSet(v) => {
+                out.push('{');
+                for (i, asn) in v.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    push_u32(out, asn.to_u32());
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+/// Communities, space-separated, as bgpkit's `Display` writes each (`65000:1`, `no-export`,
+/// `1:2:3` for large ones), the common kinds without the formatting machinery.
+pub(crate) fn write_communities(out: &mut String, cs: &[MetaCommunity]) {
+    for (i, c) in cs.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        match c {
+            MetaCommunity::Plain(Community::Custom(asn, v)) => {
+                push_u32(out, asn.to_u32());
+                out.push(':');
+                push_u32(out, *v as u32);
+            }
+            MetaCommunity::Large(l) => {
+                push_u32(out, l.global_admin);
+                out.push(':');
+                push_u32(out, l.local_data[0]);
+                out.push(':');
+                push_u32(out, l.local_data[1]);
+            }
+            other => {
+                let _ = write!(out, "{other}");
+            }
+        }
     }
 }
 
@@ -455,6 +602,52 @@ mod tests {
 
     fn seq(v: &[u32]) -> AsPathSegment {
         AsPathSegment::sequence(v)
+    }
+
+    #[test]
+    fn paths_and_communities_are_written_as_bgpkit_displays_them() {
+        use bgpkit_parser::models::{Asn, LargeCommunity};
+        let p = AsPath::from_segments(vec![seq(&[65100, 4_200_000_000, 0]), AsPathSegment::set([3, 4])]);
+        let mut s = String::new();
+        write_as_path(&mut s, &p);
+        assert_eq!(s, p.to_string());
+        let cs = vec![
+            MetaCommunity::Plain(Community::Custom(Asn::new_32bit(65000), 65535)),
+            MetaCommunity::Plain(Community::NoExport),
+            MetaCommunity::Large(LargeCommunity { global_admin: 4_200_000_000, local_data: [0, 7] }),
+        ];
+        let mut s = String::new();
+        write_communities(&mut s, &cs);
+        assert_eq!(s, cs.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" "));
+    }
+
+    #[test]
+    fn ipv6_addresses_are_written_as_rust_displays_them() {
+        let mut x: u64 = 99;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..20_000 {
+            // Mostly zero groups, to exercise the compression rules.
+            let g: [u16; 8] = std::array::from_fn(|_| if next() % 3 == 0 { (next() % 0x1_0000) as u16 } else { 0 });
+            let a = std::net::Ipv6Addr::from(g);
+            let mut s = String::new();
+            write_ipv6(&mut s, a);
+            assert_eq!(s, a.to_string(), "{g:?}");
+        }
+    }
+
+    #[test]
+    fn prefixes_are_written_as_ipnet_displays_them() {
+        for p in ["0.0.0.0/0", "10.0.0.0/8", "192.168.100.0/24", "255.255.255.255/32", "2001:db8::/32", "::/0"] {
+            let net: ipnet::IpNet = p.parse().unwrap();
+            let mut s = String::new();
+            write_prefix(&mut s, &net);
+            assert_eq!(s, net.to_string());
+        }
     }
 
     #[test]
