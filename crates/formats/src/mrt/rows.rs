@@ -36,6 +36,9 @@ impl<K: PartialEq + Clone> Cached<K> {
     }
 }
 
+/// Origin and upstream AS of a path.
+type PathEnds = (Option<u32>, Option<u32>);
+
 /// Attributes shared by update and RIB rows.
 struct RouteCols {
     collector: StringBuilder,
@@ -58,7 +61,7 @@ struct RouteCols {
     file_id: StringBuilder,
     peer_text: Cached<IpAddr>,
     path_text: Cached<AsPath>,
-    path_ends: Option<(AsPath, (Option<u32>, Option<u32>))>,
+    path_ends: Option<(AsPath, PathEnds)>,
     hop_text: Cached<IpAddr>,
     communities_text: Cached<Vec<MetaCommunity>>,
 }
