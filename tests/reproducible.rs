@@ -1,5 +1,5 @@
 //! Reruns are byte-identical: the same inputs and case, with 1 and with 2 threads, give the
-//! same lake and the same detection outputs, byte for byte.
+//! same lake, the same detection outputs and the same report, byte for byte.
 
 use assert_cmd::Command;
 use std::collections::BTreeMap;
@@ -47,6 +47,7 @@ fn one_and_two_threads_give_identical_outputs() {
             .arg(&out)
             .assert()
             .success();
+        Command::cargo_bin("lightsout").unwrap().arg("report").arg(data.join("case.toml")).arg("--out").arg(&out).assert().success();
         trees.push((tree(&lake), tree(&out)));
     }
     let ((lake1, out1), (lake2, out2)) = (&trees[0], &trees[1]);
