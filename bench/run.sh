@@ -21,8 +21,9 @@ RUNS=${RUNS:-3}
 SLOW_RUNS=${SLOW_RUNS:-1}
 PROFILE=${PROFILE:-bench}
 TARGET=${CARGO_TARGET_DIR:-target}
-BIN=$TARGET/$PROFILE/lightsout
-COUNT=$TARGET/$PROFILE/examples/bgpkit_count
+PDIR=$PROFILE; [ "$PROFILE" = bench ] && PDIR=release; [ "$PROFILE" = dev ] && PDIR=debug
+BIN=$TARGET/$PDIR/lightsout
+COUNT=$TARGET/$PDIR/examples/bgpkit_count
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lightsout-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 

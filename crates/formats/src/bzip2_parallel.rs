@@ -189,14 +189,20 @@ pub struct ParallelBzDecoder<R: Read> {
     failed: Option<String>,
     /// A failed segment waiting to be joined with the next one.
     carry: Option<BitBuf>,
+    /// Segments cut from the input, not yet handed to a worker.
+    queued: std::collections::VecDeque<BitBuf>,
     workers: Vec<JoinHandle<()>>,
 }
 
 impl<R: Read> ParallelBzDecoder<R> {
     pub fn new(input: R, workers: usize) -> Self {
         let workers = workers.max(1);
-        let (job_tx, job_rx) = sync_channel::<Job>(workers * 2);
-        let (done_tx, done_rx) = sync_channel::<Done>(workers * 4);
+        let max_in_flight = workers * 3;
+        // Both channels hold every job in flight: no send ever blocks, so the reader (which
+        // sends jobs and receives results on one thread) and the workers cannot wait on each
+        // other.
+        let (job_tx, job_rx) = sync_channel::<Job>(max_in_flight);
+        let (done_tx, done_rx) = sync_channel::<Done>(max_in_flight);
         let job_rx = Arc::new(Mutex::new(job_rx));
         let handles = (0..workers)
             .map(|_| {
@@ -226,7 +232,8 @@ impl<R: Read> ParallelBzDecoder<R> {
             next_seq: 0,
             next_out: 0,
             in_flight: 0,
-            max_in_flight: workers * 3,
+            max_in_flight,
+            queued: std::collections::VecDeque::new(),
             jobs: Some(job_tx),
             results: done_rx,
             ready: BTreeMap::new(),
@@ -238,17 +245,31 @@ impl<R: Read> ParallelBzDecoder<R> {
         }
     }
 
+    /// Queues a segment; [`Self::pump`] hands it to a worker when one is free.
     fn submit(&mut self, bits: BitBuf) -> io::Result<()> {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.in_flight += 1;
-        let tx = self.jobs.as_ref().ok_or_else(|| io::Error::other("bzip2 workers stopped"))?;
-        tx.send(Job { seq, bits }).map_err(|_| io::Error::other("bzip2 workers stopped"))
+        self.queued.push_back(bits);
+        Ok(())
+    }
+
+    /// Hands queued segments to the workers while fewer than `max_in_flight` are out.
+    fn pump(&mut self) -> io::Result<()> {
+        while self.in_flight < self.max_in_flight {
+            let Some(bits) = self.queued.pop_front() else { break };
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            self.in_flight += 1;
+            let tx = self.jobs.as_ref().ok_or_else(|| io::Error::other("bzip2 workers stopped"))?;
+            tx.send(Job { seq, bits }).map_err(|_| io::Error::other("bzip2 workers stopped"))?;
+        }
+        if self.input_done && self.queued.is_empty() {
+            self.jobs = None; // let the workers finish
+        }
+        Ok(())
     }
 
     /// Reads compressed input and submits complete segments until enough are in flight.
     fn feed(&mut self) -> io::Result<()> {
-        while self.in_flight < self.max_in_flight && !self.input_done {
+        while self.queued.len() < self.max_in_flight && !self.input_done {
             let mut chunk = vec![0u8; CHUNK];
             let n = read_full(&mut self.input, &mut chunk)?;
             chunk.truncate(n);
@@ -292,10 +313,9 @@ impl<R: Read> ParallelBzDecoder<R> {
                     let bits = extract(&self.pending, start, self.pending.len() as u64 * 8);
                     self.submit(bits)?;
                 }
-                self.jobs = None; // let the workers finish
             }
         }
-        Ok(())
+        self.pump()
     }
 
     /// Makes the next block's output current; false at the end.
@@ -306,7 +326,7 @@ impl<R: Read> ParallelBzDecoder<R> {
             }
             if let Some(res) = self.ready.remove(&self.next_out) {
                 self.next_out += 1;
-                let last = self.input_done && self.next_out == self.next_seq;
+                let last = self.input_done && self.queued.is_empty() && self.next_out == self.next_seq;
                 match (self.carry.take(), res) {
                     (None, Ok(bytes)) => {
                         self.current = bytes;
@@ -339,7 +359,7 @@ impl<R: Read> ParallelBzDecoder<R> {
                 }
                 continue;
             }
-            if self.input_done && self.next_out == self.next_seq && self.in_flight == 0 {
+            if self.input_done && self.queued.is_empty() && self.next_out == self.next_seq && self.in_flight == 0 {
                 if self.carry.take().is_some() {
                     self.failed = Some("bzip2 stream ends inside a block (truncated file)".into());
                     continue;
@@ -463,6 +483,23 @@ mod tests {
         assert!(err.is_some(), "a cut stream must not end cleanly");
         assert!(!out.is_empty() && out.len() < a.len());
         assert!(a.starts_with(&out), "what came out is a prefix of the original");
+    }
+
+    #[test]
+    fn many_blocks_in_one_chunk_do_not_deadlock() {
+        // 4 MB at level 1: about 40 blocks in the first chunk read, many more than the jobs
+        // in flight (an earlier version blocked sending jobs while workers blocked sending
+        // results).
+        let a = sample(4_000_000);
+        let file = bz(&a, 1);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            let r = ParallelBzDecoder::new(&file[..], 2).read_to_end(&mut out).map(|_| out);
+            let _ = tx.send(r);
+        });
+        let out = rx.recv_timeout(std::time::Duration::from_secs(120)).expect("decoder hung").unwrap();
+        assert!(out == a);
     }
 
     #[test]
