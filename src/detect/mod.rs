@@ -199,3 +199,23 @@ async fn run_pipeline(ctx: &SessionContext, case: &Case, opts: &DetectOptions, s
     }
     Ok(Detection { tables, queries, windows, events, inputs })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_is_local_or_a_ballista_url() {
+        assert_eq!("local".parse::<Engine>(), Ok(Engine::Local));
+        assert_eq!("ballista://10.0.0.1:50050".parse::<Engine>(), Ok(Engine::Ballista("ballista://10.0.0.1:50050".into())));
+        assert!("ballista://".parse::<Engine>().is_err());
+        assert!("http://10.0.0.1:50050".parse::<Engine>().is_err());
+    }
+
+    #[test]
+    fn a_cluster_run_needs_a_shared_folder() {
+        let opts = DetectOptions { engine: Engine::Ballista("ballista://h:1".into()), ..DetectOptions::default() };
+        assert!(matches!(opts.store(), Err(DetectError::Cluster(_))));
+        assert!(matches!(DetectOptions::default().store(), Ok(TableStore::Memory)));
+    }
+}
