@@ -19,7 +19,7 @@ CASE ?= cases/demo.toml
 CASE_NAME = $(basename $(notdir $(CASE)))
 OUT ?= out/$(CASE_NAME)
 
-.PHONY: help build demo test lint fmt bench clean lake detect report
+.PHONY: help build build-ballista demo test test-ballista lint lint-ballista fmt bench clean lake detect report
 
 help: ## List the targets.
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,6 +43,15 @@ demo: build ## Run the whole pipeline on the bundled demo case (synthetic archiv
 
 test: ## Run every test (unit, integration, golden, property); uses ../shared when present.
 	$(CARGO) test --workspace --profile $(PROFILE) --no-fail-fast
+
+build-ballista: ## Build lightsout with the `ballista` feature (detect --engine ballista://, lightsout cluster).
+	$(CARGO) build --profile $(PROFILE) --features ballista --bin lightsout
+
+test-ballista: ## The cluster test: a Ballista scheduler and two executors on loopback, outputs compared with a local run.
+	$(CARGO) test --profile $(PROFILE) --features ballista --test ballista
+
+lint-ballista: ## clippy -D warnings with the `ballista` feature.
+	$(CARGO) clippy --workspace --all-targets --features ballista -- -D warnings
 
 lint: ## cargo fmt --check and clippy -D warnings.
 	$(CARGO) fmt --all --check

@@ -11,8 +11,13 @@
 //! - [`report`]: the outputs of detection in, `report.md`, `report.html`, SVG timelines,
 //!   `summary.csv` and the report's hashes in the manifest out.
 //!
+//! With the `ballista` feature, `cluster` runs the same SQL on an Apache DataFusion Ballista
+//! cluster (scheduler and executors with lightsout's UDFs).
+//!
 //! [`synth`] writes scenarios with a known truth as real archives, for the demo and tests.
 
+#[cfg(feature = "ballista")]
+pub mod cluster;
 pub mod detect;
 pub mod engine;
 pub mod eval;

@@ -63,3 +63,34 @@ fn one_and_two_threads_give_identical_outputs() {
         assert!(out1[k] == out2[k], "{name} differs between 1 and 2 threads");
     }
 }
+
+/// What a cluster run does with its tables (Parquet under a shared folder, read back through
+/// listing tables; `ip_to_asn` built from the stored route intervals) gives the outputs of the
+/// in-memory run, byte for byte. The cluster itself is tested in `tests/ballista.rs`.
+#[test]
+fn tables_kept_as_shared_parquet_give_identical_outputs() {
+    use lightsout::detect::{Case, DetectOptions, detect, output};
+    let d = tempfile::tempdir().unwrap();
+    let data = d.path().join("data");
+    let lake = d.path().join("lake");
+    Command::cargo_bin("lightsout").unwrap().args(["synth", "demo", "--out"]).arg(&data).assert().success();
+    Command::cargo_bin("lightsout").unwrap().arg("ingest").arg("--lake").arg(&lake).arg(data.join("mrt")).assert().success();
+    let case = Case::load(&data.join("case.toml")).unwrap();
+    let rt = lightsout::engine::runtime(0).unwrap();
+    let mut trees = Vec::new();
+    for shared in [None, Some(d.path().join("shared"))] {
+        let out = d.path().join(if shared.is_some() { "out-shared" } else { "out-memory" });
+        let opts = DetectOptions { shared_tables: shared.clone(), ..DetectOptions::default() };
+        let det = rt.block_on(detect(&case, &lake, &opts)).unwrap();
+        output::write_outputs(&det, &case, &det.inputs, &out).unwrap();
+        if let Some(s) = shared {
+            assert!(s.join("bgp_route_intervals/part-0.parquet").is_file(), "derived tables are written as Parquet");
+            assert!(s.join("case_units/part-0.parquet").is_file(), "case tables too");
+        }
+        trees.push(tree(&out));
+    }
+    assert_eq!(trees[0].keys().collect::<Vec<_>>(), trees[1].keys().collect::<Vec<_>>());
+    for (k, v) in &trees[0] {
+        assert!(trees[1][k] == *v, "{} differs between in-memory and shared tables", k.display());
+    }
+}

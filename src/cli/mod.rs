@@ -3,6 +3,8 @@
 //!
 //! In: `std::env::args`. Out: text on stdout/stderr and the process exit code.
 
+#[cfg(feature = "ballista")]
+pub mod cluster;
 pub mod detect;
 pub mod eval;
 pub mod ingest;
@@ -37,6 +39,10 @@ pub enum Command {
     Synth(synth::Args),
     /// Run the whole pipeline for a case: ingest its inputs, detect, report.
     Run(run::Args),
+    /// Run a Ballista scheduler or executor that knows lightsout's functions.
+    #[cfg(feature = "ballista")]
+    #[command(subcommand)]
+    Cluster(cluster::Command),
 }
 
 /// Runs the command; returns the process exit code.
@@ -49,5 +55,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Eval(a) => eval::run(a),
         Command::Synth(a) => synth::run(a),
         Command::Run(a) => run::run(a),
+        #[cfg(feature = "ballista")]
+        Command::Cluster(c) => cluster::run(c),
     }
 }

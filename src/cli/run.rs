@@ -39,7 +39,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     }
     println!("ingest: {}", report.summary());
     let rt = runtime(a.threads)?;
-    let det = rt.block_on(detect(&case, &lake, &DetectOptions { threads: a.threads, queries: None }))?;
+    let det = rt.block_on(detect(&case, &lake, &DetectOptions { threads: a.threads, ..DetectOptions::default() }))?;
     output::write_outputs(&det, &case, &det.inputs, &work)?;
     println!("detect: {} windows, {} events", det.windows.len(), det.events.len());
     for e in &det.events {

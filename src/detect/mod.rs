@@ -5,6 +5,10 @@
 //! registered under its name for the next query), the windows with their verdict and
 //! evidence ([`verdict`]), and row counts and query hashes for the manifest. Writing the
 //! outputs is [`output`]'s job.
+//!
+//! The queries run in process ([`Engine::Local`]) or on an Apache DataFusion Ballista cluster
+//! ([`Engine::Ballista`], feature `ballista`); where the tables between queries live is
+//! [`tables::TableStore`]'s business, so the pipeline is one code path for both.
 
 pub mod case;
 pub mod duration;
@@ -12,21 +16,20 @@ pub mod events;
 pub mod output;
 pub mod params;
 pub mod queries;
+pub mod tables;
 pub mod verdict;
 
 pub use case::{Case, CaseError};
 
-use crate::engine::udf::ip_to_asn::{IpToAsn, RoutingTable};
-use crate::engine::{EngineError, register_lake};
+use crate::engine::{EngineError, register_lake_with, sql_schema};
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
-use datafusion::datasource::MemTable;
 use datafusion::error::DataFusionError;
-use datafusion::logical_expr::ScalarUDF;
 use datafusion::prelude::SessionContext;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tables::TableStore;
 
 /// Errors of detection.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +44,8 @@ pub enum DetectError {
     Queries(String),
     #[error("{path}: {message}")]
     Output { path: PathBuf, message: String },
+    #[error("cluster: {0}")]
+    Cluster(String),
 }
 
 /// A derived table: its schema and batches.
@@ -67,41 +72,88 @@ pub struct Detection {
     pub inputs: Vec<(String, String, String)>,
 }
 
+/// Where the queries run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// DataFusion in this process.
+    #[default]
+    Local,
+    /// An Apache DataFusion Ballista scheduler at this URL (`ballista://HOST:PORT`) and its
+    /// executors (started with `lightsout cluster`, so that they know lightsout's UDFs).
+    Ballista(String),
+}
+
+impl std::str::FromStr for Engine {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Engine, String> {
+        if s == "local" {
+            return Ok(Engine::Local);
+        }
+        match s.strip_prefix("ballista://") {
+            Some(rest) if !rest.is_empty() => Ok(Engine::Ballista(s.to_string())),
+            _ => Err(format!("{s}: expected `local` or `ballista://HOST:PORT`")),
+        }
+    }
+}
+
 /// Options of a detection run.
 #[derive(Debug, Clone, Default)]
 pub struct DetectOptions {
-    /// Worker threads (0: one per core).
+    /// Worker threads (0: one per core); on a cluster, the partitions of each stage.
     pub threads: usize,
     /// Read the queries from this folder instead of the built-in ones.
     pub queries: Option<PathBuf>,
+    /// Where the queries run.
+    pub engine: Engine,
+    /// Keep the case and derived tables as Parquet under this folder (emptied first) instead
+    /// of in memory. Required on a cluster, where it must be a folder every executor sees at
+    /// the same path; in process it exercises the same path.
+    pub shared_tables: Option<PathBuf>,
 }
 
-/// The routing table behind `ip_to_asn`: the case's CAIDA pfx2as file when it names one,
-/// else the route intervals of the lake.
-fn routing_table(case: &Case, intervals: &[RecordBatch]) -> Result<RoutingTable, DetectError> {
-    match &case.pfx2as {
-        Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| DetectError::Output { path: p.clone(), message: e.to_string() })?;
-            Ok(RoutingTable::from_pfx2as(&text).0)
+impl DetectOptions {
+    fn store(&self) -> Result<TableStore, DetectError> {
+        match (&self.engine, &self.shared_tables) {
+            (_, Some(dir)) => TableStore::shared(dir),
+            (Engine::Local, None) => Ok(TableStore::Memory),
+            (Engine::Ballista(_), None) => Err(DetectError::Cluster("a cluster run needs a shared folder for its tables".into())),
         }
-        None => RoutingTable::from_intervals(intervals).map_err(|source| DetectError::Query { query: "ip_to_asn".into(), source }),
+    }
+}
+
+/// A session for `opts.engine`.
+async fn session(opts: &DetectOptions) -> Result<SessionContext, DetectError> {
+    match &opts.engine {
+        Engine::Local => Ok(crate::engine::new_session(opts.threads)),
+        #[cfg(feature = "ballista")]
+        Engine::Ballista(url) => {
+            crate::cluster::remote_session(url, opts.threads).await.map_err(|e| DetectError::Cluster(format!("{url}: {e}")))
+        }
+        #[cfg(not(feature = "ballista"))]
+        Engine::Ballista(url) => Err(DetectError::Cluster(format!("{url}: this lightsout was built without the `ballista` feature"))),
     }
 }
 
 /// Runs the SQL pipeline for `case` over the lake at `lake` in a new session.
 pub async fn detect(case: &Case, lake: &Path, opts: &DetectOptions) -> Result<Detection, DetectError> {
-    let ctx = crate::engine::new_session(opts.threads);
-    register_lake(&ctx, lake).await?;
-    detect_in(&ctx, case, opts).await
+    let ctx = session(opts).await?;
+    let store = opts.store()?;
+    let empty = |table: lightsout_formats::Table| store.provider(table.name(), sql_schema(table), vec![]);
+    register_lake_with(&ctx, lake, &empty).await?;
+    run_pipeline(&ctx, case, opts, &store).await
 }
 
 /// Runs the SQL pipeline in `ctx`, whose lake tables are registered already.
 pub async fn detect_in(ctx: &SessionContext, case: &Case, opts: &DetectOptions) -> Result<Detection, DetectError> {
+    run_pipeline(ctx, case, opts, &opts.store()?).await
+}
+
+async fn run_pipeline(ctx: &SessionContext, case: &Case, opts: &DetectOptions, store: &TableStore) -> Result<Detection, DetectError> {
     let qerr = |query: &str| {
         let query = query.to_string();
         move |source| DetectError::Query { query: query.clone(), source }
     };
-    params::register_case_tables(ctx, case).map_err(qerr("case tables"))?;
+    params::register_case_tables(ctx, case, store).map_err(qerr("case tables"))?;
     let queries = queries::load(opts.queries.as_deref()).map_err(DetectError::Queries)?;
     let values = params::param_values(case);
     let mut tables = BTreeMap::new();
@@ -115,13 +167,10 @@ pub async fn detect_in(ctx: &SessionContext, case: &Case, opts: &DetectOptions) 
         let batches = df.collect().await.map_err(qerr(q.name))?;
         // The batches' schema can differ from the plan's in nullability; theirs is the truth.
         let schema = batches.first().map(|b| b.schema()).unwrap_or(planned);
-        let table = MemTable::try_new(schema.clone(), vec![batches.clone()]).map_err(qerr(q.name))?;
-        ctx.deregister_table(q.name).map_err(qerr(q.name))?;
-        ctx.register_table(q.name, Arc::new(table)).map_err(qerr(q.name))?;
+        store.register(ctx, q.name, schema.clone(), batches.clone()).map_err(qerr(q.name))?;
         if q.name == "bgp_route_intervals" {
             // IP-to-AS for the measurement queries: the case's pfx2as file, else the routes.
-            let table = routing_table(case, &batches)?;
-            ctx.register_udf(ScalarUDF::from(IpToAsn::new(Arc::new(table))));
+            ctx.register_udf(store.ip_to_asn(case, &batches)?);
         }
         if timings {
             eprintln!(
@@ -149,4 +198,24 @@ pub async fn detect_in(ctx: &SessionContext, case: &Case, opts: &DetectOptions) 
         }
     }
     Ok(Detection { tables, queries, windows, events, inputs })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_is_local_or_a_ballista_url() {
+        assert_eq!("local".parse::<Engine>(), Ok(Engine::Local));
+        assert_eq!("ballista://10.0.0.1:50050".parse::<Engine>(), Ok(Engine::Ballista("ballista://10.0.0.1:50050".into())));
+        assert!("ballista://".parse::<Engine>().is_err());
+        assert!("http://10.0.0.1:50050".parse::<Engine>().is_err());
+    }
+
+    #[test]
+    fn a_cluster_run_needs_a_shared_folder() {
+        let opts = DetectOptions { engine: Engine::Ballista("ballista://h:1".into()), ..DetectOptions::default() };
+        assert!(matches!(opts.store(), Err(DetectError::Cluster(_))));
+        assert!(matches!(DetectOptions::default().store(), Ok(TableStore::Memory)));
+    }
 }

@@ -1,15 +1,16 @@
 //! What the queries get from the case: small tables and bound parameters.
 //!
-//! In: a [`Case`]. Out: the tables `case_entities`, `case_units`, `case_upstreams`, `bins`
-//! and `signal_params` registered in the session, and the `$name` parameter values of the
+//! In: a [`Case`]. Out: the tables `case_entities`, `case_units`, `case_upstreams`,
+//! `case_domains`, `bins` and `signal_params` registered in the session (through a
+//! [`TableStore`]), and the `$name` parameter values of the
 //! queries. Bins are numbered from the analysis start (the case start minus the longest
 //! history, on a multiple of the bin size since 1970).
 
 use super::case::Case;
+use super::tables::TableStore;
 use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, UInt8Array, UInt32Array};
 use arrow::datatypes::{Field, Schema};
 use datafusion::common::{ParamValues, ScalarValue};
-use datafusion::datasource::MemTable;
 use datafusion::error::Result;
 use datafusion::prelude::SessionContext;
 use std::sync::Arc;
@@ -52,12 +53,10 @@ pub fn param_values(case: &Case) -> ParamValues {
     ])
 }
 
-fn register(ctx: &SessionContext, name: &str, cols: Vec<(&str, ArrayRef)>) -> Result<()> {
+fn register(ctx: &SessionContext, store: &TableStore, name: &str, cols: Vec<(&str, ArrayRef)>) -> Result<()> {
     let schema = Arc::new(Schema::new(cols.iter().map(|(n, a)| Field::new(*n, a.data_type().clone(), true)).collect::<Vec<_>>()));
     let batch = RecordBatch::try_new(schema.clone(), cols.into_iter().map(|(_, a)| a).collect())?;
-    ctx.deregister_table(name)?;
-    ctx.register_table(name, Arc::new(MemTable::try_new(schema, vec![vec![batch]])?))?;
-    Ok(())
+    store.register(ctx, name, schema, vec![batch])
 }
 
 /// How one signal is judged: the row of the `signal_params` table.
@@ -104,8 +103,8 @@ pub fn signal_params(case: &Case) -> Vec<SignalParam> {
     ]
 }
 
-/// Registers the case's tables.
-pub fn register_case_tables(ctx: &SessionContext, case: &Case) -> Result<()> {
+/// Registers the case's tables (kept where `store` keeps tables).
+pub fn register_case_tables(ctx: &SessionContext, case: &Case, store: &TableStore) -> Result<()> {
     let mut e_name = Vec::new();
     let mut e_asn = Vec::new();
     let mut e_has = Vec::new();
@@ -132,6 +131,7 @@ pub fn register_case_tables(ctx: &SessionContext, case: &Case) -> Result<()> {
     }
     register(
         ctx,
+        store,
         "case_entities",
         vec![
             ("entity", Arc::new(StringArray::from(e_name)) as ArrayRef),
@@ -141,6 +141,7 @@ pub fn register_case_tables(ctx: &SessionContext, case: &Case) -> Result<()> {
     )?;
     register(
         ctx,
+        store,
         "case_units",
         vec![
             ("entity", Arc::new(StringArray::from(u_entity)) as ArrayRef),
@@ -151,6 +152,7 @@ pub fn register_case_tables(ctx: &SessionContext, case: &Case) -> Result<()> {
     )?;
     register(
         ctx,
+        store,
         "case_upstreams",
         vec![("entity", Arc::new(StringArray::from(up_entity)) as ArrayRef), ("upstream_asn", Arc::new(UInt32Array::from(up_asn)))],
     )?;
@@ -159,6 +161,7 @@ pub fn register_case_tables(ctx: &SessionContext, case: &Case) -> Result<()> {
     let b = case.bin_us();
     register(
         ctx,
+        store,
         "bins",
         vec![
             ("bin", Arc::new(Int64Array::from_iter_values(0..n)) as ArrayRef),
@@ -168,6 +171,7 @@ pub fn register_case_tables(ctx: &SessionContext, case: &Case) -> Result<()> {
     let fam = signal_params(case);
     register(
         ctx,
+        store,
         "signal_params",
         vec![
             ("signal", Arc::new(StringArray::from(fam.iter().map(|f| f.signal).collect::<Vec<_>>())) as ArrayRef),
@@ -189,6 +193,7 @@ pub fn register_case_tables(ctx: &SessionContext, case: &Case) -> Result<()> {
     }
     register(
         ctx,
+        store,
         "case_domains",
         vec![("entity", Arc::new(StringArray::from(d_entity)) as ArrayRef), ("domain", Arc::new(StringArray::from(d_domain)))],
     )?;

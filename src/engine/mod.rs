@@ -10,6 +10,7 @@ pub mod udf;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::catalog::TableProvider;
 use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
@@ -44,6 +45,13 @@ pub fn sql_schema(table: Table) -> SchemaRef {
 /// deterministic settings (no repartitioning of small files by statistics that could change
 /// output order: every query that writes output sorts it).
 pub fn new_session(threads: usize) -> SessionContext {
+    let ctx = SessionContext::new_with_config(session_config(threads));
+    udf::register_all(&ctx);
+    ctx
+}
+
+/// The settings of [`new_session`] (a cluster session starts from them too).
+pub fn session_config(threads: usize) -> SessionConfig {
     let mut config = SessionConfig::new().with_information_schema(true);
     if threads > 0 {
         config = config.with_target_partitions(threads);
@@ -51,9 +59,7 @@ pub fn new_session(threads: usize) -> SessionContext {
     let options = config.options_mut();
     options.execution.parquet.pushdown_filters = true;
     options.execution.parquet.reorder_filters = true;
-    let ctx = SessionContext::new_with_config(config);
-    udf::register_all(&ctx);
-    ctx
+    config
 }
 
 /// A session with every table of the lake at `lake` registered.
@@ -65,29 +71,46 @@ pub async fn lake_session(lake: &Path, threads: usize) -> Result<SessionContext,
 
 /// Registers every lake table in `ctx`.
 pub async fn register_lake(ctx: &SessionContext, lake: &Path) -> Result<(), EngineError> {
+    let empty = |table: Table| -> Result<Arc<dyn TableProvider>, DataFusionError> {
+        Ok(Arc::new(MemTable::try_new(sql_schema(table), vec![vec![]])?))
+    };
+    register_lake_with(ctx, lake, &empty).await
+}
+
+/// Registers every lake table in `ctx`; a table without files is `empty(table)` (an empty
+/// table of its [`sql_schema`]).
+pub async fn register_lake_with(
+    ctx: &SessionContext,
+    lake: &Path,
+    empty: &dyn Fn(Table) -> Result<Arc<dyn TableProvider>, DataFusionError>,
+) -> Result<(), EngineError> {
     for table in Table::ALL {
         let dir = lake.join(table.name());
         let reg = |e| EngineError::Register { table: table.name().into(), source: e };
         let has_files = dir.is_dir() && dir_has_parquet(&dir);
         if !has_files {
-            let empty = MemTable::try_new(sql_schema(table), vec![vec![]]).map_err(reg)?;
-            ctx.register_table(table.name(), Arc::new(empty)).map_err(reg)?;
+            ctx.register_table(table.name(), empty(table).map_err(reg)?).map_err(reg)?;
             continue;
         }
         let partition_cols = if table.partitioned() { vec![("date".to_string(), DataType::Utf8)] } else { vec![] };
-        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
-            .with_file_extension(".parquet")
-            .with_table_partition_cols(partition_cols);
-        let mut url = dir.canonicalize().unwrap_or(dir.clone()).to_string_lossy().into_owned();
-        if !url.ends_with('/') {
-            url.push('/');
-        }
-        let url = ListingTableUrl::parse(&url).map_err(reg)?;
-        let config = ListingTableConfig::new(url).with_listing_options(options).with_schema(table.schema());
-        let provider = ListingTable::try_new(config).map_err(reg)?;
-        ctx.register_table(table.name(), Arc::new(provider)).map_err(reg)?;
+        let provider = listing_table(&dir, table.schema(), partition_cols).map_err(reg)?;
+        ctx.register_table(table.name(), provider).map_err(reg)?;
     }
     Ok(())
+}
+
+/// A table over the Parquet files under `dir` (absolute path, so that every process of a
+/// cluster reads the same folder), with the declared `schema`: nothing is inferred.
+pub fn listing_table(dir: &Path, schema: SchemaRef, partition_cols: Vec<(String, DataType)>) -> Result<Arc<ListingTable>, DataFusionError> {
+    let options =
+        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet").with_table_partition_cols(partition_cols);
+    let mut url = dir.canonicalize().unwrap_or(dir.to_path_buf()).to_string_lossy().into_owned();
+    if !url.ends_with('/') {
+        url.push('/');
+    }
+    let url = ListingTableUrl::parse(&url)?;
+    let config = ListingTableConfig::new(url).with_listing_options(options).with_schema(schema);
+    Ok(Arc::new(ListingTable::try_new(config)?))
 }
 
 fn dir_has_parquet(dir: &Path) -> bool {

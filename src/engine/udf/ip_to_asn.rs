@@ -9,6 +9,12 @@
 //!
 //! The table is built per detection run (it is data, not code); the stateless UDFs are
 //! registered in [`super::register_all`], this one by whoever built the table.
+//!
+//! On a cluster the table cannot travel with the plan (a month of routes is large): the UDF
+//! then holds a [`RoutesFile`] instead, the path and sha256 of the rows it is built from on
+//! a folder every process sees. That is what the plan carries (see `cluster::codec`); each
+//! process builds the table from the file once ([`RoutesFile::load`], cached), with the same
+//! code as in process, so lookups are the same.
 
 use arrow::array::{Array, AsArray, RecordBatch, UInt32Array};
 use arrow::datatypes::{DataType, Int64Type, TimeUnit};
@@ -19,7 +25,8 @@ use prefix_trie::PrefixMap;
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Origin AS per prefix over time: `[start, end)` in UTC microseconds.
 #[derive(Debug, Default)]
@@ -128,31 +135,173 @@ impl RoutingTable {
     }
 }
 
-/// The UDF, holding its table.
+/// What a [`RoutesFile`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RoutesKind {
+    /// Parquet rows of `bgp_route_intervals` ([`RoutingTable::from_intervals`]).
+    Intervals,
+    /// A CAIDA prefix-to-AS text file ([`RoutingTable::from_pfx2as`]).
+    Pfx2as,
+}
+
+/// The rows a routing table is built from, as a file on a folder every process sees: its
+/// kind, absolute path and sha256 (a process that finds other bytes there refuses them).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RoutesFile {
+    pub kind: RoutesKind,
+    pub path: PathBuf,
+    pub sha256: String,
+}
+
+/// Tables built from files in this process, newest last (a few runs' worth).
+static LOADED: Mutex<Vec<(RoutesFile, Arc<RoutingTable>)>> = Mutex::new(Vec::new());
+const LOADED_MAX: usize = 4;
+
+const MAGIC: &str = "lightsout-routes-v1";
+
+impl RoutesFile {
+    /// Describes the file at `path` (hashing it).
+    pub fn new(kind: RoutesKind, path: PathBuf) -> std::io::Result<RoutesFile> {
+        let sha256 = sha256_of(&path)?;
+        Ok(RoutesFile { kind, path, sha256 })
+    }
+
+    /// The bytes that stand for the table in a serialized plan.
+    pub fn encode(&self) -> Vec<u8> {
+        let kind = match self.kind {
+            RoutesKind::Intervals => "intervals",
+            RoutesKind::Pfx2as => "pfx2as",
+        };
+        format!("{MAGIC}\n{kind}\n{}\n{}", self.sha256, self.path.to_string_lossy()).into_bytes()
+    }
+
+    /// Reads what [`RoutesFile::encode`] wrote.
+    pub fn decode(buf: &[u8]) -> Result<RoutesFile> {
+        let bad = || datafusion::error::DataFusionError::Plan("ip_to_asn: not a routes file reference".into());
+        let text = std::str::from_utf8(buf).map_err(|_| bad())?;
+        let mut parts = text.splitn(4, '\n');
+        if parts.next() != Some(MAGIC) {
+            return Err(bad());
+        }
+        let kind = match parts.next() {
+            Some("intervals") => RoutesKind::Intervals,
+            Some("pfx2as") => RoutesKind::Pfx2as,
+            _ => return Err(bad()),
+        };
+        let sha256 = parts.next().ok_or_else(bad)?.to_string();
+        let path = PathBuf::from(parts.next().ok_or_else(bad)?);
+        Ok(RoutesFile { kind, path, sha256 })
+    }
+
+    /// The table built from the file: once per process and file (checked against its sha256).
+    pub fn load(&self) -> Result<Arc<RoutingTable>> {
+        let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, t)) = loaded.iter().find(|(f, _)| f == self) {
+            return Ok(t.clone());
+        }
+        let fail = |m: String| datafusion::error::DataFusionError::Execution(format!("ip_to_asn: {}: {m}", self.path.display()));
+        let sha = sha256_of(&self.path).map_err(|e| fail(e.to_string()))?;
+        if sha != self.sha256 {
+            return Err(fail(format!(
+                "sha256 {sha}, the client wrote {}: is this folder shared, and the same, on every process?",
+                self.sha256
+            )));
+        }
+        let table = match self.kind {
+            RoutesKind::Pfx2as => RoutingTable::from_pfx2as(&std::fs::read_to_string(&self.path).map_err(|e| fail(e.to_string()))?).0,
+            RoutesKind::Intervals => {
+                let file = std::fs::File::open(&self.path).map_err(|e| fail(e.to_string()))?;
+                let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+                    .and_then(|b| b.build())
+                    .map_err(|e| fail(e.to_string()))?;
+                let batches = reader.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| fail(e.to_string()))?;
+                RoutingTable::from_intervals(&batches)?
+            }
+        };
+        let table = Arc::new(table);
+        if loaded.len() >= LOADED_MAX {
+            loaded.remove(0);
+        }
+        loaded.push((self.clone(), table.clone()));
+        Ok(table)
+    }
+}
+
+fn sha256_of(path: &std::path::Path) -> std::io::Result<String> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    let mut f = std::fs::File::open(path)?;
+    std::io::copy(&mut f, &mut h)?;
+    Ok(hex::encode(h.finalize()))
+}
+
+/// Where the UDF's table is.
+#[derive(Debug)]
+enum Routes {
+    /// Built in this process.
+    Table(Arc<RoutingTable>),
+    /// Built from a shared file on first use.
+    File(RoutesFile, OnceLock<Arc<RoutingTable>>),
+}
+
+/// The UDF, holding its table (or where to find it).
 #[derive(Debug)]
 pub struct IpToAsn {
     signature: Signature,
-    table: Arc<RoutingTable>,
+    routes: Routes,
 }
 
 impl IpToAsn {
     pub fn new(table: Arc<RoutingTable>) -> Self {
-        let ts = |tz: Option<&str>| DataType::Timestamp(TimeUnit::Microsecond, tz.map(Into::into));
-        let signature = Signature::one_of(
-            vec![
-                TypeSignature::Exact(vec![DataType::Utf8, ts(Some("UTC"))]),
-                TypeSignature::Exact(vec![DataType::Utf8, ts(None)]),
-                TypeSignature::Exact(vec![DataType::Utf8, DataType::Int64]),
-            ],
-            Volatility::Immutable,
-        );
-        IpToAsn { signature, table }
+        IpToAsn { signature: signature(), routes: Routes::Table(table) }
     }
+
+    /// The UDF over the table built from `file` (when first called).
+    pub fn from_file(file: RoutesFile) -> Self {
+        IpToAsn { signature: signature(), routes: Routes::File(file, OnceLock::new()) }
+    }
+
+    /// The shared file behind the table, if it comes from one.
+    pub fn routes_file(&self) -> Option<&RoutesFile> {
+        match &self.routes {
+            Routes::Table(_) => None,
+            Routes::File(f, _) => Some(f),
+        }
+    }
+
+    fn table(&self) -> Result<Arc<RoutingTable>> {
+        match &self.routes {
+            Routes::Table(t) => Ok(t.clone()),
+            Routes::File(f, once) => {
+                if let Some(t) = once.get() {
+                    return Ok(t.clone());
+                }
+                let t = f.load()?;
+                Ok(once.get_or_init(|| t).clone())
+            }
+        }
+    }
+}
+
+fn signature() -> Signature {
+    let ts = |tz: Option<&str>| DataType::Timestamp(TimeUnit::Microsecond, tz.map(Into::into));
+    Signature::one_of(
+        vec![
+            TypeSignature::Exact(vec![DataType::Utf8, ts(Some("UTC"))]),
+            TypeSignature::Exact(vec![DataType::Utf8, ts(None)]),
+            TypeSignature::Exact(vec![DataType::Utf8, DataType::Int64]),
+        ],
+        Volatility::Immutable,
+    )
 }
 
 impl PartialEq for IpToAsn {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.table, &other.table)
+        match (&self.routes, &other.routes) {
+            (Routes::Table(a), Routes::Table(b)) => Arc::ptr_eq(a, b),
+            (Routes::File(a, _), Routes::File(b, _)) => a == b,
+            _ => false,
+        }
     }
 }
 
@@ -160,7 +309,10 @@ impl Eq for IpToAsn {}
 
 impl Hash for IpToAsn {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        (Arc::as_ptr(&self.table) as usize).hash(state);
+        match &self.routes {
+            Routes::Table(t) => (Arc::as_ptr(t) as usize).hash(state),
+            Routes::File(f, _) => f.hash(state),
+        }
     }
 }
 
@@ -179,6 +331,7 @@ impl ScalarUDFImpl for IpToAsn {
         let [addr, ts] = args.args.as_slice() else {
             return exec_err!("ip_to_asn takes two arguments: address and time");
         };
+        let table = self.table()?;
         let addr = addr.to_array(n)?;
         let addr = arrow::compute::cast(&addr, &DataType::Utf8)?;
         let addr = addr.as_string::<i32>();
@@ -191,7 +344,7 @@ impl ScalarUDFImpl for IpToAsn {
                     return None;
                 }
                 let a: IpAddr = addr.value(i).parse().ok()?;
-                self.table.lookup(a, (!ts.is_null(i)).then(|| ts.value(i)))
+                table.lookup(a, (!ts.is_null(i)).then(|| ts.value(i)))
             })
             .collect();
         Ok(ColumnarValue::Array(Arc::new(out)))

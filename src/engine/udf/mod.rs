@@ -10,9 +10,25 @@ mod prefix_contains;
 use datafusion::logical_expr::{ScalarUDF, WindowUDF};
 use datafusion::prelude::SessionContext;
 
+/// The stateless scalar UDFs (every process of a cluster knows them by name).
+pub fn scalar_udfs() -> Vec<ScalarUDF> {
+    vec![ScalarUDF::from(prefix_contains::PrefixContains::new())]
+}
+
+/// The window UDFs.
+pub fn window_udfs() -> Vec<WindowUDF> {
+    vec![
+        WindowUDF::from(moving_median::MovingWindow::new(moving_median::Stat::Median)),
+        WindowUDF::from(moving_median::MovingWindow::new(moving_median::Stat::Count)),
+    ]
+}
+
 /// Registers every UDF.
 pub fn register_all(ctx: &SessionContext) {
-    ctx.register_udf(ScalarUDF::from(prefix_contains::PrefixContains::new()));
-    ctx.register_udwf(WindowUDF::from(moving_median::MovingWindow::new(moving_median::Stat::Median)));
-    ctx.register_udwf(WindowUDF::from(moving_median::MovingWindow::new(moving_median::Stat::Count)));
+    for f in scalar_udfs() {
+        ctx.register_udf(f);
+    }
+    for f in window_udfs() {
+        ctx.register_udwf(f);
+    }
 }
