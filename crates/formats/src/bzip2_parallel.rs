@@ -270,13 +270,14 @@ impl<R: Read> ParallelBzDecoder<R> {
     /// Reads compressed input and submits complete segments until enough are in flight.
     fn feed(&mut self) -> io::Result<()> {
         while self.queued.len() < self.max_in_flight && !self.input_done {
-            let mut chunk = vec![0u8; CHUNK];
-            let n = read_full(&mut self.input, &mut chunk)?;
-            chunk.truncate(n);
+            // Read straight onto the end of `pending` (no zeroed chunk per read).
+            let old = self.pending.len();
+            self.pending.resize(old + CHUNK, 0);
+            let n = read_full(&mut self.input, &mut self.pending[old..])?;
+            self.pending.truncate(old + n);
             if n == 0 {
                 self.input_done = true;
             }
-            self.pending.extend_from_slice(&chunk);
             let found = magics(&self.pending, self.scan_from);
             let total_bits = self.pending.len() as u64 * 8;
             for (bit, is_block) in found {
