@@ -18,6 +18,7 @@
 
 #[cfg(feature = "ballista")]
 pub mod cluster;
+pub mod columns;
 pub mod detect;
 pub mod engine;
 pub mod eval;

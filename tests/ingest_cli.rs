@@ -1,7 +1,10 @@
 //! `lightsout ingest` and `lightsout sql` run as a user runs them, on the project's fixtures.
 
+mod common;
+
+use common::tree;
+
 use assert_cmd::Command;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn fixtures() -> PathBuf {
@@ -31,23 +34,6 @@ fn sql(lake: &Path, q: &str) -> String {
     let out = lightsout().args(["sql", "--format", "csv", "--lake"]).arg(lake).arg(q).output().unwrap();
     assert!(out.status.success(), "{q}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
-}
-
-/// Every file under `dir` with its bytes, by relative path.
-fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(root: &Path, d: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                out.insert(p.strip_prefix(root).unwrap().to_path_buf(), std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 #[test]

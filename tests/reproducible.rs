@@ -1,25 +1,12 @@
 //! Reruns are byte-identical: the same inputs and case, with 1 and with 2 threads, give the
 //! same lake, the same detection outputs and the same report, byte for byte.
 
-use assert_cmd::Command;
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+mod common;
 
-fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(root: &Path, d: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                out.insert(p.strip_prefix(root).unwrap().to_path_buf(), std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
+use common::tree;
+
+use assert_cmd::Command;
+use std::path::Path;
 
 #[test]
 fn one_and_two_threads_give_identical_outputs() {

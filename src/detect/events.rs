@@ -14,8 +14,6 @@
 
 use super::Derived;
 use super::verdict::{Window, fmt_time, round6};
-use arrow::array::{Array, AsArray};
-use arrow::datatypes::{DataType, Int64Type};
 use datafusion::error::Result;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -220,21 +218,15 @@ fn event(entity: &str, n: usize, g: &[&Window], measured: &Outcomes, names: &Out
 type Outcomes = BTreeMap<String, BTreeMap<String, BTreeMap<i64, (i64, i64)>>>;
 
 fn strings(b: &arrow::array::RecordBatch, n: &str) -> Result<Vec<Option<String>>> {
-    let c = arrow::compute::cast(
-        b.column_by_name(n).ok_or_else(|| datafusion::error::DataFusionError::Internal(format!("missing {n}")))?,
-        &DataType::Utf8,
-    )?;
-    let s = c.as_string::<i32>();
-    Ok((0..s.len()).map(|i| (!s.is_null(i)).then(|| s.value(i).to_string())).collect())
+    crate::columns::strings(std::slice::from_ref(b), n).map_err(|e| datafusion::error::DataFusionError::Internal(e.to_string()))
 }
 
 fn ints(b: &arrow::array::RecordBatch, n: &str) -> Result<Vec<i64>> {
-    let c = arrow::compute::cast(
-        b.column_by_name(n).ok_or_else(|| datafusion::error::DataFusionError::Internal(format!("missing {n}")))?,
-        &DataType::Int64,
-    )?;
-    let a = c.as_primitive::<Int64Type>();
-    Ok((0..a.len()).map(|i| if a.is_null(i) { 0 } else { a.value(i) }).collect())
+    Ok(crate::columns::ints(std::slice::from_ref(b), n)
+        .map_err(|e| datafusion::error::DataFusionError::Internal(e.to_string()))?
+        .into_iter()
+        .map(|v| v.unwrap_or(0))
+        .collect())
 }
 
 /// Per-measurement rows (`item`, boolean `ok`) into outcomes per bin.
@@ -243,10 +235,11 @@ fn per_bin_outcomes(t: Option<&Derived>, item: &str, ok: &str) -> Result<Outcome
     let Some(t) = t else { return Ok(out) };
     for b in &t.batches {
         let (entity, items, bins) = (strings(b, "entity")?, strings(b, item)?, ints(b, "bin")?);
-        let oks = b.column_by_name(ok).map(|c| c.as_boolean().clone());
+        let oks =
+            crate::columns::bools(std::slice::from_ref(b), ok).map_err(|e| datafusion::error::DataFusionError::Internal(e.to_string()))?;
         for i in 0..b.num_rows() {
             let (Some(e), Some(it)) = (&entity[i], &items[i]) else { continue };
-            let success = oks.as_ref().is_some_and(|o| !o.is_null(i) && o.value(i)) as i64;
+            let success = (oks[i] == Some(true)) as i64;
             let slot = out.entry(e.clone()).or_default().entry(it.clone()).or_default().entry(bins[i]).or_default();
             slot.0 += 1;
             slot.1 += success;

@@ -15,8 +15,7 @@
 
 use super::Derived;
 use super::case::Case;
-use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::{Float64Type, Int64Type, UInt32Type};
+use arrow::array::RecordBatch;
 use datafusion::error::{DataFusionError, Result};
 use std::collections::BTreeMap;
 
@@ -67,33 +66,24 @@ struct SplitBin {
 
 type SplitKey = (String, String, u32);
 
-fn col<'a>(b: &'a RecordBatch, name: &str) -> Result<&'a dyn Array> {
-    b.column_by_name(name).map(|c| c.as_ref()).ok_or_else(|| DataFusionError::Internal(format!("missing column {name}")))
+fn col_err(e: crate::columns::ColumnError) -> DataFusionError {
+    DataFusionError::Internal(e.to_string())
 }
 
 fn strings(b: &RecordBatch, name: &str) -> Result<Vec<Option<String>>> {
-    let c = col(b, name)?;
-    let c = arrow::compute::cast(c, &arrow::datatypes::DataType::Utf8)?;
-    let s = c.as_string::<i32>();
-    Ok((0..s.len()).map(|i| (!s.is_null(i)).then(|| s.value(i).to_string())).collect())
+    crate::columns::strings(std::slice::from_ref(b), name).map_err(col_err)
 }
 
 fn i64s(b: &RecordBatch, name: &str) -> Result<Vec<Option<i64>>> {
-    let c = arrow::compute::cast(col(b, name)?, &arrow::datatypes::DataType::Int64)?;
-    let a = c.as_primitive::<Int64Type>();
-    Ok((0..a.len()).map(|i| (!a.is_null(i)).then(|| a.value(i))).collect())
+    crate::columns::ints(std::slice::from_ref(b), name).map_err(col_err)
 }
 
 fn f64s(b: &RecordBatch, name: &str) -> Result<Vec<Option<f64>>> {
-    let c = arrow::compute::cast(col(b, name)?, &arrow::datatypes::DataType::Float64)?;
-    let a = c.as_primitive::<Float64Type>();
-    Ok((0..a.len()).map(|i| (!a.is_null(i)).then(|| a.value(i))).collect())
+    crate::columns::floats(std::slice::from_ref(b), name).map_err(col_err)
 }
 
 fn u32s(b: &RecordBatch, name: &str) -> Result<Vec<Option<u32>>> {
-    let c = arrow::compute::cast(col(b, name)?, &arrow::datatypes::DataType::UInt32)?;
-    let a = c.as_primitive::<UInt32Type>();
-    Ok((0..a.len()).map(|i| (!a.is_null(i)).then(|| a.value(i))).collect())
+    crate::columns::u32s(std::slice::from_ref(b), name).map_err(col_err)
 }
 
 fn table<'a>(tables: &'a BTreeMap<&'static str, Derived>, name: &str) -> Result<&'a Derived> {

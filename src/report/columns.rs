@@ -1,12 +1,12 @@
-//! Columns of one Parquet file of the output folder, read by name and cast.
+//! Columns of one Parquet file of the output folder, read by name and cast (by
+//! [`crate::columns`]).
 //!
 //! In: a Parquet file. Out: one column at a time as `Vec`s of text, integers, floats or
 //! microseconds. A reordered or widened column (a string view, a wider integer, a timestamp)
 //! still reads; a missing column is a [`ReportError::Column`] that names the file and column.
 
 use super::ReportError;
-use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::{DataType, Float64Type, Int64Type};
+use arrow::array::RecordBatch;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::path::PathBuf;
 
@@ -26,23 +26,12 @@ impl Columns {
         Ok(Columns { path, batches })
     }
 
-    fn cast(&self, name: &str, to: &DataType) -> Result<Vec<arrow::array::ArrayRef>, ReportError> {
-        let err = |message: String| ReportError::Column { path: self.path.clone(), column: name.into(), message };
-        self.batches
-            .iter()
-            .map(|b| {
-                let c = b.column_by_name(name).ok_or_else(|| err("missing".into()))?;
-                arrow::compute::cast(c, to).map_err(|e| err(e.to_string()))
-            })
-            .collect()
+    fn err(&self, e: crate::columns::ColumnError) -> ReportError {
+        ReportError::Column { path: self.path.clone(), column: e.column, message: e.message }
     }
 
     pub fn strings(&self, name: &str) -> Result<Vec<Option<String>>, ReportError> {
-        let cols = self.cast(name, &DataType::Utf8)?;
-        Ok(cols
-            .iter()
-            .flat_map(|c| (0..c.len()).map(move |i| (!c.is_null(i)).then(|| c.as_string::<i32>().value(i).to_string())))
-            .collect())
+        crate::columns::strings(&self.batches, name).map_err(|e| self.err(e))
     }
 
     pub fn text(&self, name: &str) -> Result<Vec<String>, ReportError> {
@@ -50,25 +39,11 @@ impl Columns {
     }
 
     pub fn ints(&self, name: &str) -> Result<Vec<Option<i64>>, ReportError> {
-        let cols = self.cast(name, &DataType::Int64)?;
-        Ok(cols
-            .iter()
-            .flat_map(|c| {
-                let a = c.as_primitive::<Int64Type>().clone();
-                (0..a.len()).map(move |i| (!a.is_null(i)).then(|| a.value(i)))
-            })
-            .collect())
+        crate::columns::ints(&self.batches, name).map_err(|e| self.err(e))
     }
 
     pub fn floats(&self, name: &str) -> Result<Vec<Option<f64>>, ReportError> {
-        let cols = self.cast(name, &DataType::Float64)?;
-        Ok(cols
-            .iter()
-            .flat_map(|c| {
-                let a = c.as_primitive::<Float64Type>().clone();
-                (0..a.len()).map(move |i| (!a.is_null(i)).then(|| a.value(i)))
-            })
-            .collect())
+        crate::columns::floats(&self.batches, name).map_err(|e| self.err(e))
     }
 
     /// Timestamps (or integers) as microseconds; NULL is an error.

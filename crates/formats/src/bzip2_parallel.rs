@@ -308,12 +308,12 @@ impl<R: Read> ParallelBzDecoder<R> {
                 self.pending.clear();
                 self.scan_from = 0;
             }
-            if self.input_done {
-                if let Some(start) = self.seg_start.take() {
-                    // A last block without end magic: a truncated file, or damage.
-                    let bits = extract(&self.pending, start, self.pending.len() as u64 * 8);
-                    self.submit(bits)?;
-                }
+            if self.input_done
+                && let Some(start) = self.seg_start.take()
+            {
+                // A last block without end magic: a truncated file, or damage.
+                let bits = extract(&self.pending, start, self.pending.len() as u64 * 8);
+                self.submit(bits)?;
             }
         }
         self.pump()
