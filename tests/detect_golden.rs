@@ -19,6 +19,7 @@ mod common;
 
 use arrow::array::RecordBatch;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
+use common::check_golden;
 use common::golden_lake::{CASE, build_lake};
 use lightsout::detect::{Case, DetectOptions, detect};
 use std::path::Path;
@@ -38,33 +39,6 @@ fn render(schema: &arrow::datatypes::SchemaRef, batches: &[RecordBatch]) -> Stri
     lines.join("\n") + "\n"
 }
 
-fn check_golden(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(format!("{name}.txt"));
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} missing: run with UPDATE_GOLDEN=1", path.display()));
-    if expected != actual {
-        let diff: Vec<String> = expected
-            .lines()
-            .zip(actual.lines())
-            .enumerate()
-            .filter(|(_, (e, a))| e != a)
-            .take(5)
-            .map(|(i, (e, a))| format!("line {}:\n  expected {e}\n  actual   {a}", i + 1))
-            .collect();
-        panic!(
-            "{name}: output differs from {} ({} vs {} lines)\n{}",
-            path.display(),
-            expected.lines().count(),
-            actual.lines().count(),
-            diff.join("\n")
-        );
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_query_matches_its_golden_output() {
     let d = tempfile::tempdir().unwrap();
@@ -73,12 +47,12 @@ async fn every_query_matches_its_golden_output() {
     let det = detect(&case, d.path(), &DetectOptions::default()).await.unwrap();
     for (name, t) in &det.tables {
         // Per-bin tables are long; keep the golden files to the bins of the story.
-        check_golden(name, &render(&t.schema, &t.batches));
+        check_golden(&format!("{name}.txt"), &render(&t.schema, &t.batches));
     }
     let windows = lightsout::detect::output::windows_csv(&det.windows);
-    check_golden("windows_judged", &windows);
+    check_golden("windows_judged.txt", &windows);
     let events = lightsout::detect::output::events_csv(&det.events);
-    check_golden("events", &events);
+    check_golden("events.txt", &events);
     // Three events: the upstream failure, the flap, the outage; the session reset is none.
     let kinds: Vec<(&str, &str)> = det.events.iter().map(|e| (e.kind.as_str(), e.verdict.as_str())).collect();
     assert_eq!(kinds, [("upstream_loss", "upstream:64510"), ("prefix_outage", "internal"), ("outage", "internal")], "{events}");

@@ -11,6 +11,10 @@
 //! The lab (`../shared/lab/kp`, skipped when absent): one internal outage on which BGP,
 //! traceroutes and DNS agree, the U1 loss as an upstream event, the two flaps, nothing else.
 
+mod common;
+
+use common::check_golden;
+
 use assert_cmd::Command;
 use sha2::Digest;
 use std::collections::BTreeMap;
@@ -35,32 +39,6 @@ fn demo() -> &'static (PathBuf, PathBuf) {
         lightsout(&["report".as_ref(), case.as_os_str(), "--out".as_ref(), out.as_os_str()]).success();
         (case, out)
     })
-}
-
-fn check_golden(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/report").join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} missing: run with UPDATE_GOLDEN=1", path.display()));
-    let diff: Vec<String> = expected
-        .lines()
-        .zip(actual.lines())
-        .enumerate()
-        .filter(|(_, (e, a))| e != a)
-        .take(5)
-        .map(|(i, (e, a))| format!("line {}:\n  expected {e}\n  actual   {a}", i + 1))
-        .collect();
-    assert!(
-        expected == actual,
-        "{name} differs from {} ({} vs {} lines)\n{}",
-        path.display(),
-        expected.lines().count(),
-        actual.lines().count(),
-        diff.join("\n")
-    );
 }
 
 /// The table lines (and subsection headings) of a `## <title>` section of report.md.
@@ -178,9 +156,9 @@ fn panel_signals(texts: &[String]) -> Vec<String> {
 #[test]
 fn demo_summary_and_tables_match_the_golden_files() {
     let (_, out) = demo();
-    check_golden("demo_summary.csv", &std::fs::read_to_string(out.join("summary.csv")).unwrap());
+    check_golden("report/demo_summary.csv", &std::fs::read_to_string(out.join("summary.csv")).unwrap());
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
-    check_golden("demo_tables.md", &(tables_of(&md, "Events") + &tables_of(&md, "Footprint")));
+    check_golden("report/demo_tables.md", &(tables_of(&md, "Events") + &tables_of(&md, "Footprint")));
 }
 
 #[test]
