@@ -11,7 +11,6 @@ mod common;
 use common::tree;
 
 use assert_cmd::Command;
-use std::collections::BTreeMap;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
