@@ -42,7 +42,7 @@ impl FileContext {
 pub const DEFAULT_BATCH_ROWS: usize = 64 * 1024;
 
 /// A record (or a range of bytes) that could not be turned into rows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Reject {
     /// Byte offset of the record in the decompressed stream.
     pub offset: u64,
@@ -116,6 +116,11 @@ pub struct ReadStats {
     /// Records read that carry no rows by design (MRT KEEPALIVE/OPEN, peer index tables,
     /// comments and headers of text formats), counted so that the accounting closes.
     pub records_skipped: u64,
+    /// Records the reader framed, counted where it cuts the stream into records (a skipped
+    /// byte range and the broken-off tail of a stream count as one each). The accounting
+    /// contract is `records_framed == records_ok + records_rejected + records_skipped`; see
+    /// [`ReadStats::accounting_error`].
+    pub records_framed: u64,
     /// Smallest and largest row time seen, UTC microseconds.
     pub ts_min: Option<i64>,
     pub ts_max: Option<i64>,
@@ -130,6 +135,30 @@ impl ReadStats {
     pub fn saw_ts(&mut self, ts: i64) {
         self.ts_min = Some(self.ts_min.map_or(ts, |m| m.min(ts)));
         self.ts_max = Some(self.ts_max.map_or(ts, |m| m.max(ts)));
+    }
+
+    /// Checks the accounting contract against the `rejects` the reader sent to its sink:
+    /// every framed record is ok, rejected or skipped, each reject is counted once (as a
+    /// rejected record or as the `partial:` reject of an ok one), and partial records are ok
+    /// records. Returns what does not add up.
+    pub fn accounting_error(&self, rejects: u64) -> Option<String> {
+        let accounted = self.records_ok + self.records_rejected + self.records_skipped;
+        if self.records_framed != accounted {
+            return Some(format!(
+                "{} records framed, but {} ok + {} rejected + {} skipped = {accounted}",
+                self.records_framed, self.records_ok, self.records_rejected, self.records_skipped
+            ));
+        }
+        if rejects != self.records_rejected + self.records_partial {
+            return Some(format!(
+                "{rejects} rejects written, but {} rejected + {} partial records",
+                self.records_rejected, self.records_partial
+            ));
+        }
+        if self.records_partial > self.records_ok {
+            return Some(format!("{} partial records, but only {} ok", self.records_partial, self.records_ok));
+        }
+        None
     }
 }
 

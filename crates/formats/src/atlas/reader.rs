@@ -112,6 +112,7 @@ impl Reader<'_> {
 
     /// One result object.
     fn result(&mut self, o: &Obj, offset: u64, line: u64, excerpt: &[u8]) -> Result<(), FormatError> {
+        self.out.framed();
         let reject = |why: String| Reject::text(offset, line, why, excerpt);
         match result::kind(o) {
             Err(e) => self.out.reject(reject(e)),
@@ -142,6 +143,7 @@ impl Reader<'_> {
         match v {
             Value::Object(o) => self.result(o, offset, line, excerpt),
             other => {
+                self.out.framed();
                 let why = format!("not an Atlas result: a JSON {}", kind_of(other));
                 self.out.reject(Reject::text(offset, line, why, excerpt))
             }
@@ -187,11 +189,15 @@ impl Reader<'_> {
                             self.base = (0, 1);
                         }
                         Ok(v) => self.value(v, offset, number, text_excerpt(bytes))?,
-                        Err(e) => self.out.reject(Reject::text(offset, number, format!("not JSON: {e}"), bytes))?,
+                        Err(e) => {
+                            self.out.framed();
+                            self.out.reject(Reject::text(offset, number, format!("not JSON: {e}"), bytes))?;
+                        }
                     }
                 }
                 Ok(Some(Line::TooLong { offset, number, len, head })) => {
                     let why = format!("line of {len} bytes is longer than the {MAX_VALUE}-byte cap");
+                    self.out.framed();
                     self.out.reject(Reject::text(offset, number, why, head))?;
                 }
                 Err(e) => return self.out.broke_off(at, &e),
@@ -208,6 +214,7 @@ impl Reader<'_> {
         let drained = input.drain();
         let end = self.base.0 + input.offset();
         let reason = format!("{why}; rest of the stream ({} bytes) skipped", end.saturating_sub(from));
+        self.out.framed();
         self.out.reject(Reject::text(from, line, reason.clone(), excerpt).with_end(end))?;
         self.out.stats.stopped = Some(reason);
         if let Err(e) = drained {
@@ -235,6 +242,7 @@ impl Reader<'_> {
                 Some(_) => match sc.capture(&mut buf) {
                     Ok(Capture::Complete) => {
                         let why = "not an Atlas result: a JSON value that is not an object or array".to_string();
+                        self.out.framed();
                         self.out.reject(Reject::text(at, line, why, &buf))?;
                         true
                     }
@@ -291,10 +299,14 @@ impl Reader<'_> {
             match sc.capture(buf) {
                 Ok(Capture::Complete) => match serde_json::from_slice::<Value>(buf) {
                     Ok(v) => self.element(&v, at, line, text_excerpt(buf))?,
-                    Err(e) => self.out.reject(Reject::text(at, line, format!("not JSON: {e}"), buf))?,
+                    Err(e) => {
+                        self.out.framed();
+                        self.out.reject(Reject::text(at, line, format!("not JSON: {e}"), buf))?;
+                    }
                 },
                 Ok(Capture::TooLong { len }) => {
                     let why = format!("result of {len} bytes is longer than the {MAX_VALUE}-byte cap");
+                    self.out.framed();
                     self.out.reject(Reject::text(at, line, why, buf).with_end(self.base.0 + sc.offset()))?;
                 }
                 Ok(Capture::Truncated) => {
@@ -444,8 +456,10 @@ impl Reader<'_> {
         let excerpt = text_excerpt(&excerpt).to_vec();
         if too_long {
             let why = format!("result of {size} bytes is longer than the {MAX_VALUE}-byte cap");
+            self.out.framed();
             self.out.reject(Reject::text(start, start_line, why, &excerpt).with_end(self.base.0 + sc.offset()))?;
         } else if let Some(why) = bad {
+            self.out.framed();
             self.out.reject(Reject::text(start, start_line, why, &excerpt))?;
         } else {
             self.result(&map, start, start_line, &excerpt)?;

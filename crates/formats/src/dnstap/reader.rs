@@ -293,6 +293,7 @@ pub(crate) fn read_dnstap_counted(
     st.pairer.finish(&mut |e| rows.push(e));
     st.drain_rows()?;
     st.out.progress(end);
+    st.out.stats.records_framed = framed;
     Ok((st.out.finish()?, framed))
 }
 

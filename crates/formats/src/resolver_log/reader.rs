@@ -73,11 +73,13 @@ pub fn read_resolver_log(
             Ok(false) => break,
             Err(e) => {
                 let reason = format!("reading the stream: {e}");
+                out.framed();
                 out.reject(Reject::text(lines.offset(), line.number + 1, reason.clone(), &[]))?;
                 out.stats.stopped = Some(reason);
                 break;
             }
         }
+        out.framed();
         if line.number % 65536 == 0 {
             out.progress(line.offset);
         }

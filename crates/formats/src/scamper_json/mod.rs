@@ -99,10 +99,12 @@ pub fn read_scamper_json(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dy
             Ok(None) => break,
             Ok(Some(Line::Text { offset, number, bytes })) => {
                 if !is_blank(bytes) {
+                    out.framed();
                     record(&mut out, offset, number, bytes)?;
                 }
             }
             Ok(Some(Line::TooLong { offset, number, len, head })) => {
+                out.framed();
                 out.reject(Reject::text(offset, number, format!("line of {len} bytes is longer than {MAX_LINE}"), head))?;
             }
             Err(e) => {

@@ -133,6 +133,7 @@ impl Reader<'_> {
         let Some(b) = self.cur.take() else {
             return Ok(());
         };
+        self.out.framed();
         let (trace, problems, offset, line, bytes) = b.into_trace(self.ts);
         self.out.trace(&trace)?;
         if !problems.is_empty() {
@@ -193,6 +194,7 @@ impl Reader<'_> {
                 _ => self.stray(offset, number, bytes, "tracepath summary without a tracepath before it")?,
             },
             LineKind::ToolMessage => {
+                self.out.framed();
                 self.out.skipped();
             }
             LineKind::Other => {
@@ -204,6 +206,7 @@ impl Reader<'_> {
     }
 
     fn stray(&mut self, offset: u64, number: u64, bytes: &[u8], why: &str) -> Result<(), FormatError> {
+        self.out.framed();
         self.out.reject(Reject::text(offset, number, why, bytes))
     }
 }
@@ -228,6 +231,7 @@ pub fn read_tracetext(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn S
             Line::TooLong { offset, number, len, head } => {
                 r.flush()?;
                 let why = format!("line of {len} bytes is longer than {MAX_LINE}");
+                r.out.framed();
                 r.out.reject(Reject::text(offset, number, why, head))?;
             }
         }

@@ -118,6 +118,7 @@ impl Reader<'_> {
     /// Skips from the current position, where no plausible header starts, to the next
     /// confirmed header or the end; one reject for the range.
     fn resync(&mut self, input: &mut Input<'_>, why: &str) -> Result<(), FormatError> {
+        self.out.framed();
         let start = input.offset();
         let head = input.peek(EXCERPT_BYTES).map(<[u8]>::to_vec).unwrap_or_default();
         input.consume(1);
@@ -225,6 +226,7 @@ pub fn read_warts(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink)
             continue;
         };
         let head = head.to_vec();
+        r.out.framed();
         input.consume(8);
         body.clear();
         let read = (&mut *input).take(u64::from(len)).read_to_end(&mut body);

@@ -29,11 +29,13 @@ pub fn read_zeek(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) 
             Ok(false) => break,
             Err(e) => {
                 let reason = format!("reading the stream: {e}");
+                out.framed();
                 out.reject(Reject::text(lines.offset(), line.number + 1, reason.clone(), &[]))?;
                 out.stats.stopped = Some(reason);
                 break;
             }
         }
+        out.framed();
         if line.number % 65536 == 0 {
             out.progress(line.offset);
         }
