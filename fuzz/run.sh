@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs fuzz targets for a while each: fuzz/run.sh SECONDS [TARGET...] (default: every target).
+# Builds once on the stable toolchain (no sanitizer: stable has none; libFuzzer's own limits
+# catch what matters here), seeds the corpora (seed.sh), then runs each target with the memory
+# and time limits every reader must live within: 256 MiB of RSS, no single allocation over
+# 256 MiB, 10 s per input. Prints one line per target: run time, executions, corpus size.
+# A crash leaves its input in fuzz/artifacts/<target>/ and makes this script fail.
+set -eu
+cd "$(dirname "$0")"
+secs=${1:?usage: fuzz/run.sh SECONDS [TARGET...]}
+shift
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR_FUZZ:-${CARGO_TARGET_DIR:-target}}
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  for t in fuzz_targets/*.rs; do targets+=("$(basename "$t" .rs)"); done
+fi
+if [ ${#targets[@]} -eq 1 ]; then
+  cargo fuzz build --sanitizer none "${targets[0]}" >&2
+else
+  cargo fuzz build --sanitizer none >&2
+fi
+./seed.sh
+mkdir -p logs
+status=0
+for t in "${targets[@]}"; do
+  mkdir -p "artifacts/$t"
+  start=$(date +%s)
+  if cargo fuzz run --sanitizer none "$t" -- -max_total_time="$secs" -rss_limit_mb=256 -malloc_limit_mb=256 \
+      -timeout=10 -print_final_stats=1 -close_fd_mask=1 >"logs/$t.log" 2>&1; then
+    result=ok
+  else
+    result=FAILED
+    status=1
+  fi
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "logs/$t.log" | tail -1)
+  corpus=$(ls "corpus/$t" | wc -l)
+  echo "fuzz $t: $result, $(( $(date +%s) - start )) s, ${runs:-?} executions, corpus $corpus"
+  if [ "$result" = FAILED ]; then
+    grep -E 'panicked|ERROR|SUMMARY|Test unit written' "logs/$t.log" | head -20 >&2 || true
+  fi
+done
+exit $status
