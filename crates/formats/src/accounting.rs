@@ -14,7 +14,8 @@
 //!   record; one `dns_events` row per ok DNS record (a joined query and response is one row of
 //!   two records); one distinct `record_offset` in the BGP tables per ok MRT record;
 //! - rejects carry offsets inside the stream (`offset <= end_offset <= length`), a one-line
-//!   reason, and no reject is written twice; a reader that stopped early left a reject;
+//!   reason, and no reject is written twice; a reader that stopped early left a reject; the
+//!   readers that go through the stream in order write their rejects in offset order;
 //! - rows carry the file's id, a `record_offset` inside the stream, and times inside
 //!   `ts_min..=ts_max`; hop rows join a trace of the file;
 //! - batches have the table's declared schema, and the output does not depend on the batch
@@ -119,6 +120,13 @@ fn check(format: &dyn Format, data: &[u8], sink: &MemorySink, stats: &ReadStats)
         if !seen.insert(r) {
             return Err(format!("reject written twice: {r:?}"));
         }
+    }
+    // Readers that emit in stream order: a reject never goes back before an earlier one (a
+    // wrong base offset after a resynchronisation would).
+    if matches!(format.name(), "mrt" | "warts" | "zeek" | "resolver_log" | "scamper_json" | "atlas")
+        && let Some(w) = sink.rejects.windows(2).find(|w| w[1].offset < w[0].offset)
+    {
+        return Err(format!("rejects out of stream order: {:?} after {:?}", w[1], w[0]));
     }
     if partial != stats.records_partial {
         return Err(format!("{partial} partial rejects, {} partial records", stats.records_partial));

@@ -191,6 +191,15 @@ pub trait Format: Send + Sync {
 /// How many decompressed bytes sniffing looks at.
 pub const SNIFF_BYTES: usize = 64 * 1024;
 
+/// Whether the head of a stream reads as text for the text formats' sniffers: NUL bytes are
+/// rare (at most one per KiB, at least one allowed), as in a damaged log or a JSON line with
+/// a stray binary field, whereas binary data has one in about every 256 bytes. A text file
+/// with one damaged line is thus still recognised (and the line rejected), not failed whole.
+pub fn looks_like_text(head: &[u8]) -> bool {
+    let nul = head.iter().filter(|&&b| b == 0).count();
+    nul <= (head.len() / 1024).max(1) && !head.starts_with(&[0])
+}
+
 impl fmt::Debug for dyn Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

@@ -41,3 +41,39 @@ fn regression_pcap_tcp_segment_with_two_empty_messages() {
     assert!(r.iter().any(|r| r.starts_with("DNS payload (TCP message 1 of ")), "{r:?}");
     assert!(r.iter().any(|r| r.starts_with("DNS payload (TCP message 2 of ")), "{r:?}");
 }
+
+/// bgpkit reports some failures on bytes it did read (an IPv6 address that does not parse) as
+/// I/O errors; the reader took them for a broken stream and stopped, leaving the rest of the
+/// file unread and unreported (the 14 bytes of a last record here). Only a failure of the
+/// stream itself stops the reader now; after a parse failure it resynchronises and goes on.
+#[test]
+fn regression_mrt_parse_error_taken_for_a_broken_stream() {
+    let c = replay(&lightsout_formats::mrt::Mrt, "mrt-unread-tail.bin");
+    assert_eq!(c.stats.stopped, None);
+    let last = c.sink.rejects.last().unwrap();
+    assert_eq!((last.offset, last.end_offset), (7681, Some(7695)), "{last:?}");
+    assert!(c.sink.rejects.iter().any(|r| r.offset == 7493 && r.reason.contains("Cannot parse IPv6 address")));
+}
+
+/// After a recovery scan that found no boundary, reading starts a new pass of bgpkit's
+/// iterator, whose offsets count from the start of that pass: the rejects of a second pass
+/// carried offsets near 0 (here the last record's reject said 0..14 instead of 7681..7695).
+#[test]
+fn regression_mrt_offsets_after_a_failed_recovery_scan() {
+    let c = replay(&lightsout_formats::mrt::Mrt, "mrt-unread-tail.bin");
+    let offsets: Vec<u64> = c.sink.rejects.iter().map(|r| r.offset).collect();
+    assert!(offsets.windows(2).all(|w| w[0] <= w[1]), "{offsets:?}");
+    assert!(offsets.iter().all(|&o| o >= 620), "{offsets:?}");
+}
+
+/// A dnstap frame with several damaged fields (addresses, ports) wrote one `partial:` reject
+/// per field and counted each as a partial record. Now one reject names them all.
+#[test]
+fn regression_dnstap_partial_counted_per_field() {
+    for name in ["dnstap-partial-counted-per-field.bin", "dnstap_message-partial-counted-per-field.bin"] {
+        let c = replay(&lightsout_formats::dnstap::Dnstap, name);
+        let partial: Vec<&Reject> = c.sink.rejects.iter().filter(|r| r.reason.starts_with("partial:")).collect();
+        assert!(!partial.is_empty(), "{name}");
+        assert!(partial.iter().any(|r| r.reason.contains("; ")), "{name}: problems of one frame in one reject: {partial:?}");
+    }
+}

@@ -14,7 +14,7 @@ use crate::compress::Input;
 use crate::format::{FileContext, FormatError, ReadStats, Reject, Sink};
 use bgpkit_parser::error::BgpValidationWarning;
 use bgpkit_parser::models::{Bgp4MpEnum, BgpMessage, EntryType, LegacyBgp, MrtMessage, MrtRecord, NetworkPrefix, TableDumpV2Message};
-use bgpkit_parser::{BgpkitParser, Elementor, ParserError, RecoveryConfig, RecoveryEvent};
+use bgpkit_parser::{BgpkitParser, Elementor, RecoveryConfig, RecoveryEvent};
 use std::cell::RefCell;
 use std::io::{self, Read};
 use std::rc::Rc;
@@ -25,6 +25,9 @@ const KEEP: usize = 2 << 20;
 #[derive(Default)]
 struct TapState {
     pulled: u64,
+    /// The stream itself failed (corrupt or truncated compression, read error, bomb cap), as
+    /// opposed to bgpkit failing on bytes it did get.
+    broke: bool,
     window: Vec<u8>,
     window_start: u64,
 }
@@ -49,7 +52,13 @@ struct Tap<'a, 'b> {
 
 impl Read for Tap<'_, '_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.input.read(buf)?;
+        let n = match self.input.read(buf) {
+            Ok(n) => n,
+            Err(e) => {
+                self.state.borrow_mut().broke = true;
+                return Err(e);
+            }
+        };
         let mut s = self.state.borrow_mut();
         s.pulled += n as u64;
         s.window.extend_from_slice(&buf[..n]);
@@ -265,8 +274,9 @@ pub fn read_mrt(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -
     // past a long stretch of damage (the stream position has then moved on by at least the
     // scan window, so this loop ends).
     'passes: loop {
-        let start_pulled = state.borrow().pulled;
-        debug_assert_eq!(start_pulled, next_offset);
+        // bgpkit counts offsets from the start of its reader, that is from the start of this pass.
+        let base = state.borrow().pulled;
+        debug_assert_eq!(base, next_offset);
         let tap = Tap { input: &mut *input, state: state.clone() };
         let iter = BgpkitParser::from_reader(tap).disable_warnings().into_recovering_record_iter(RecoveryConfig::default());
         for item in iter {
@@ -293,27 +303,39 @@ pub fn read_mrt(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -
                 }
                 Ok(RecoveryEvent::Gap(gap)) => {
                     out.stats.records_framed += 1;
-                    let bytes = state.borrow().excerpt(gap.start_offset, crate::format::EXCERPT_BYTES).to_vec();
+                    let (start, end) = (base + gap.start_offset, base + gap.end_offset);
+                    let bytes = state.borrow().excerpt(start, crate::format::EXCERPT_BYTES).to_vec();
                     let reason = format!("{}; skipped {} bytes (resumed on {:?})", gap.cause, gap.skipped_bytes(), gap.evidence);
-                    out.reject(Reject::binary(gap.start_offset, reason, &bytes).with_end(gap.end_offset))?;
-                    next_offset = gap.end_offset;
+                    out.reject(Reject::binary(start, reason, &bytes).with_end(end))?;
+                    next_offset = end;
                 }
                 Err(e) => {
                     out.stats.records_framed += 1;
                     let pulled = state.borrow().pulled;
-                    let bytes = state.borrow().excerpt(e.offset, crate::format::EXCERPT_BYTES).to_vec();
-                    let io = matches!(e.error.error, ParserError::IoError(_) | ParserError::EofError(_));
+                    let at = base + e.offset;
+                    let bytes = state.borrow().excerpt(at, crate::format::EXCERPT_BYTES).to_vec();
                     let reason = e.to_string();
-                    if io || pulled <= e.offset {
+                    if state.borrow().broke {
                         // The stream itself broke off (truncated or corrupt compression, read
-                        // error): nothing after this point can be read.
-                        out.reject(Reject::binary(e.offset, reason.clone(), &bytes).with_end(pulled))?;
+                        // error, the decompression cap): nothing after this point can be read.
+                        out.reject(Reject::binary(at, reason.clone(), &bytes).with_end(pulled))?;
+                        out.stats.stopped = Some(reason);
+                        break 'passes;
+                    }
+                    if pulled <= at {
+                        // No progress is possible (bgpkit failed on bytes it has not consumed):
+                        // the rest of the stream is one reject.
+                        let end = match input.drain() {
+                            Ok(n) => pulled + n,
+                            Err(_) => input.offset(),
+                        };
+                        out.reject(Reject::binary(at, reason.clone(), &bytes).with_end(end))?;
                         out.stats.stopped = Some(reason);
                         break 'passes;
                     }
                     // No boundary within the scan window: skip what was scanned and start
                     // over from the current position.
-                    out.reject(Reject::binary(e.offset, reason, &bytes).with_end(pulled))?;
+                    out.reject(Reject::binary(at, reason, &bytes).with_end(pulled))?;
                     next_offset = pulled;
                     continue 'passes;
                 }

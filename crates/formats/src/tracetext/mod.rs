@@ -26,7 +26,7 @@ pub struct TraceText;
 /// tracepath `1?: [LOCALHOST]` line among its first lines, or (no header) a run of hop lines
 /// starting at TTL 1 with nothing else before them.
 pub fn looks_like_tracetext(head: &[u8]) -> bool {
-    if head.contains(&0) {
+    if !crate::format::looks_like_text(head) {
         return false;
     }
     let complete = match head.iter().rposition(|&b| b == b'\n') {
