@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fills fuzz/corpus/<target>/ with seeds: the fixtures of each target's format, decompressed
-# (the decompress target takes them as they are) and cut to their first 64 KiB, and the
+# (the decompress target takes them as they are) and cut to their first 16 KiB, and the
 # damaged archives of fixtures/damaged/ and the regression inputs of
 # fixtures/damaged/regressions/<target>-* (every crash ever found is replayed by every run).
 # Files already in a corpus (the fuzzer's own finds) are kept.
@@ -28,9 +28,9 @@ seed() {
     case "$f" in *.md | *.sh) continue ;; esac
     local out="fuzz/corpus/$target/seed-$(echo "$f" | tr '/' '_')"
     if [ "$how" = raw ]; then
-      head -c 65536 "$f" >"$out"
+      head -c 16384 "$f" >"$out"
     else
-      { decompressed "$f" 2>/dev/null || true; } | head -c 65536 >"$out"
+      { decompressed "$f" 2>/dev/null || true; } | head -c 16384 >"$out"
     fi
   done
 }
