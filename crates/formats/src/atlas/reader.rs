@@ -12,7 +12,10 @@
 //!
 //! The framing is chosen from the head of the stream: lines when the first line (or one of
 //! the next few, in case the first is damaged) holds a complete JSON object. Every value is
-//! capped at [`MAX_VALUE`] bytes; a longer one is read past and rejected with its offset.
+//! capped at [`MAX_VALUE`] bytes; a longer one is read past and rejected with its offset. A
+//! line over [`MAX_VALUE`] (a wrapper or array of many results on one line) is read
+//! structurally, element by element; damage inside it is a reject for the rest of that line.
+//! A line over [`MAX_LINE`] is one reject.
 //!
 //! Records, for the ledger: each result is one record; a wrapper object is not a record
 //! (its elements are); results of other measurement types are skipped records.
@@ -27,8 +30,14 @@ use crate::traceroute::rows::{TraceOut, text_excerpt};
 use serde_json::Value;
 use std::io::{BufRead, Read};
 
-/// Longest JSON value (one result, or one line) read.
-pub const MAX_VALUE: usize = 64 << 20;
+/// Longest JSON value (one result) parsed. A result of 255 hops is about 100 KiB; a value is
+/// parsed into a JSON tree, which takes up to about 50 times its size for pathological
+/// content (`[{},{},...]`), so the cap bounds memory: about 100 MiB per reader at worst.
+pub const MAX_VALUE: usize = 2 << 20;
+
+/// Longest line buffered in line framing. A line longer than [`MAX_VALUE`] is not parsed
+/// whole: it is read again element by element (each result capped at [`MAX_VALUE`]).
+pub const MAX_LINE: usize = 64 << 20;
 
 /// How the results of a stream are framed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +111,8 @@ struct Reader<'s> {
     /// Offset and line, in the stream, of the first byte the scanner reads: (0, 1), or the
     /// line's while a line holding several results is re-read for its elements' offsets.
     base: (u64, u64),
+    /// A line is being re-read structurally: damage ends the line, not the stream.
+    in_line: bool,
 }
 
 impl Reader<'_> {
@@ -172,7 +183,7 @@ impl Reader<'_> {
     }
 
     fn lines(&mut self, input: &mut Input<'_>) -> Result<(), FormatError> {
-        let mut lines = LineReader::new(MAX_VALUE);
+        let mut lines = LineReader::new(MAX_LINE);
         loop {
             let at = input.offset();
             match lines.next_line(input) {
@@ -181,12 +192,17 @@ impl Reader<'_> {
                     if is_blank(bytes) {
                         continue;
                     }
+                    if bytes.len() > MAX_VALUE {
+                        // Too long to parse whole: results one by one (a long single result
+                        // is then one too-long reject).
+                        self.reread_line(bytes, offset, number)?;
+                        continue;
+                    }
                     match serde_json::from_slice::<Value>(bytes) {
                         Ok(v) if several_results(&v) => {
                             // Re-read the line element by element for their own offsets.
-                            self.base = (offset, number);
-                            self.structural(&mut Input::from_bytes(bytes))?;
-                            self.base = (0, 1);
+                            drop(v);
+                            self.reread_line(bytes, offset, number)?;
                         }
                         Ok(v) => self.value(v, offset, number, text_excerpt(bytes))?,
                         Err(e) => {
@@ -196,7 +212,7 @@ impl Reader<'_> {
                     }
                 }
                 Ok(Some(Line::TooLong { offset, number, len, head })) => {
-                    let why = format!("line of {len} bytes is longer than the {MAX_VALUE}-byte cap");
+                    let why = format!("line of {len} bytes is longer than the {MAX_LINE}-byte cap");
                     self.out.framed();
                     self.out.reject(Reject::text(offset, number, why, head))?;
                 }
@@ -208,15 +224,29 @@ impl Reader<'_> {
         }
     }
 
-    /// Damage that cannot be skipped in structural framing: the rest of the stream.
+    /// One line of line framing read structurally, its elements at their own offsets.
+    fn reread_line(&mut self, bytes: &[u8], offset: u64, number: u64) -> Result<(), FormatError> {
+        self.base = (offset, number);
+        self.in_line = true;
+        let r = self.structural(&mut Input::from_bytes(bytes));
+        self.base = (0, 1);
+        self.in_line = false;
+        r
+    }
+
+    /// Damage that cannot be skipped in structural framing: the rest of the stream (or of the
+    /// line, when a line is re-read).
     fn damage(&mut self, sc: &mut Scanner<'_, '_>, from: u64, line: u64, why: &str, excerpt: &[u8]) -> Result<bool, FormatError> {
         let input = sc.input();
         let drained = input.drain();
         let end = self.base.0 + input.offset();
-        let reason = format!("{why}; rest of the stream ({} bytes) skipped", end.saturating_sub(from));
+        let what = if self.in_line { "line" } else { "stream" };
+        let reason = format!("{why}; rest of the {what} ({} bytes) skipped", end.saturating_sub(from));
         self.out.framed();
         self.out.reject(Reject::text(from, line, reason.clone(), excerpt).with_end(end))?;
-        self.out.stats.stopped = Some(reason);
+        if !self.in_line {
+            self.out.stats.stopped = Some(reason);
+        }
         if let Err(e) = drained {
             self.out.broke_off(end, &e)?;
         }
@@ -499,7 +529,7 @@ fn is_wrapper(o: &Obj) -> bool {
 
 /// Reads RIPE Atlas traceroute and ping results (from the start of the stream).
 pub fn read_atlas(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -> Result<ReadStats, FormatError> {
-    let mut r = Reader { out: TraceOut::new(ctx, sink, "atlas"), problems: Vec::new(), base: (0, 1) };
+    let mut r = Reader { out: TraceOut::new(ctx, sink, "atlas"), problems: Vec::new(), base: (0, 1), in_line: false };
     // The framing is chosen from the first SNIFF_BYTES, read here (the input's own buffer may
     // be smaller) and put back in front of the rest of the stream.
     let mut head = Vec::with_capacity(SNIFF_BYTES);

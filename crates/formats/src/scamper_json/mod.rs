@@ -17,8 +17,10 @@ use crate::traceroute::lines::{Line, LineReader, is_blank};
 use crate::traceroute::rows::TraceOut;
 use serde_json::Value;
 
-/// Longest line read (a trace of 255 hops with ICMP extensions is about 100 KiB).
-pub const MAX_LINE: usize = 64 << 20;
+/// Longest line read (a trace of 255 hops with ICMP extensions is about 100 KiB). A line is
+/// parsed into a JSON tree, which takes up to about 50 times its size for pathological
+/// content (`[{},{},...]`), so the cap bounds memory: about 100 MiB per reader at worst.
+pub const MAX_LINE: usize = 2 << 20;
 
 /// The scamper JSON format.
 #[derive(Debug, Default, Clone, Copy)]

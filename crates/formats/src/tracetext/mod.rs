@@ -133,6 +133,21 @@ traceroute to 198.18.1.1 (198.18.1.1), 30 hops max, 60 byte packets
     }
 
     #[test]
+    fn endless_continuation_lines_do_not_grow_a_trace_without_end() {
+        let mut text = LINUX.lines().take(2).collect::<Vec<_>>().join("\n");
+        text.push('\n');
+        for _ in 0..3000 {
+            text.push_str("    10.0.0.7  1.0 ms  1.1 ms  bogus\n");
+        }
+        let (sink, stats) = read(&text);
+        assert_eq!((stats.records_ok, stats.records_partial), (1, 1));
+        assert_eq!(sink.rows(Table::TracerouteHops), reader::MAX_PROBES);
+        let reason = &sink.rejects[0].reason;
+        assert!(reason.contains("probes in one trace"), "{reason}");
+        assert!(reason.len() < 1000, "problems are capped: {} bytes", reason.len());
+    }
+
+    #[test]
     fn sniffing_needs_traceroute_shapes() {
         assert!(looks_like_tracetext(LINUX.as_bytes()));
         assert!(looks_like_tracetext(b" 1?: [LOCALHOST]   pmtu 1500\n 1:  gw  1.0ms\n"));

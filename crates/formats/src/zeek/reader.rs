@@ -30,7 +30,8 @@ pub fn read_zeek(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) 
             Err(e) => {
                 let reason = format!("reading the stream: {e}");
                 out.framed();
-                out.reject(Reject::text(lines.offset(), line.number + 1, reason.clone(), &[]))?;
+                // From the start of the line it broke in: its bytes so far are lost too.
+                out.reject(Reject::text(line.offset, line.number + 1, reason.clone(), &line.bytes).with_end(lines.offset()))?;
                 out.stats.stopped = Some(reason);
                 break;
             }
