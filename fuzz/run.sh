@@ -26,15 +26,19 @@ for t in "${targets[@]}"; do
   mkdir -p "artifacts/$t"
   start=$(date +%s)
   if cargo fuzz run --sanitizer none "$t" -- -max_total_time="$secs" -rss_limit_mb=256 -malloc_limit_mb=256 \
-      -timeout=10 -print_final_stats=1 -close_fd_mask=1 >"logs/$t.log" 2>&1; then
+      -timeout=10 -max_len=16384 -print_final_stats=1 -close_fd_mask=1 >"logs/$t.log" 2>&1; then
     result=ok
   else
     result=FAILED
     status=1
   fi
+  # libFuzzer's own count and time ("Done N runs in S second(s)"); the wall time includes the
+  # build check and the loading of the corpus.
+  done_line=$(grep -E '^Done [0-9]+ runs in [0-9]+ second' "logs/$t.log" | tail -1 || true)
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "logs/$t.log" | tail -1)
+  fuzzed=$(echo "$done_line" | sed -n 's/.* in \([0-9]*\) second.*/\1/p')
   corpus=$(ls "corpus/$t" | wc -l)
-  echo "fuzz $t: $result, $(( $(date +%s) - start )) s, ${runs:-?} executions, corpus $corpus"
+  echo "fuzz $t: $result, fuzzed ${fuzzed:-?} s (wall $(( $(date +%s) - start )) s), ${runs:-?} executions, corpus $corpus"
   if [ "$result" = FAILED ]; then
     grep -E 'panicked|ERROR|SUMMARY|Test unit written' "logs/$t.log" | head -20 >&2 || true
   fi

@@ -83,7 +83,7 @@ pub fn decompressed_limit(compressed: u64, ratio: u64) -> Option<u64> {
 /// The decompressed stream outgrew its cap: a possible decompression bomb.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "decompressed stream exceeds {limit} bytes ({ratio} times the {compressed}-byte file): stopped as a possible decompression bomb (--max-ratio 0 reads it whole)"
+    "decompressed stream exceeds {limit} bytes, the cap for a {compressed}-byte file (--max-ratio {ratio}, at least 1 MiB): stopped as a possible decompression bomb (--max-ratio 0 reads it whole)"
 )]
 pub struct TooLarge {
     pub limit: u64,

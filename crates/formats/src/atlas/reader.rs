@@ -36,8 +36,10 @@ use std::io::{BufRead, Read};
 pub const MAX_VALUE: usize = 2 << 20;
 
 /// Longest line buffered in line framing. A line longer than [`MAX_VALUE`] is not parsed
-/// whole: it is read again element by element (each result capped at [`MAX_VALUE`]).
-pub const MAX_LINE: usize = 64 << 20;
+/// whole: it is read again element by element (each result capped at [`MAX_VALUE`]). (A file
+/// whose first line does not end within the sniffed head is read structurally, streamed,
+/// whatever its size: this cap only concerns long lines after short ones.)
+pub const MAX_LINE: usize = 16 << 20;
 
 /// How the results of a stream are framed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
