@@ -384,3 +384,26 @@ fn an_atlas_line_just_under_the_line_cap_is_read_result_by_result() {
     eprintln!("peak RSS with a 3 MiB line of results: {peak_kb} KiB");
     assert!(peak_kb > 0 && peak_kb < 128 * 1024, "peak RSS {peak_kb} KiB");
 }
+
+#[test]
+fn make_py_writes_exactly_the_committed_corpus() {
+    // The corpus is made, not edited by hand: the script run again gives the same bytes.
+    if std::process::Command::new("python3").arg("--version").output().is_err() {
+        eprintln!("SKIP: python3 not installed");
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("python3").arg(damaged().join("make.py")).arg(d.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let made: Vec<PathBuf> = {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().path()).collect();
+        v.sort();
+        v
+    };
+    let names = |v: &[PathBuf]| v.iter().map(|p| p.file_name().unwrap().to_owned()).collect::<Vec<_>>();
+    assert_eq!(names(&made), names(&corpus()));
+    for p in made {
+        let committed = std::fs::read(damaged().join(p.file_name().unwrap())).unwrap();
+        assert!(std::fs::read(&p).unwrap() == committed, "{} differs from what make.py writes", p.display());
+    }
+}

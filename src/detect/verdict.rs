@@ -139,6 +139,7 @@ pub fn judge(case: &Case, tables: &BTreeMap<&'static str, Derived>) -> Result<Ve
             });
         }
     }
+    sort_windows(&mut windows);
     // Upstream-split series by (entity, scope, upstream).
     let mut split: BTreeMap<SplitKey, BTreeMap<i64, SplitBin>> = BTreeMap::new();
     for b in &table(tables, "signal_levels")?.batches {
@@ -226,17 +227,25 @@ pub fn judge(case: &Case, tables: &BTreeMap<&'static str, Derived>) -> Result<Ve
         w.verdict = "insufficient_data".into();
         w.evidence = "no baseline: too few earlier bins with data (or no full-feed peer)".into();
     }
+    sort_windows(&mut windows);
+    Ok(windows)
+}
+
+/// The output order of windows. Also applied before verdicts are given, which look windows up
+/// in order ("the first visibility window that overlaps"): the SQL result comes in whatever
+/// order DataFusion's partitions finish, and a different order gave different evidence.
+fn sort_windows(windows: &mut [Window]) {
     windows.sort_by(|a, b| {
-        (a.entity.as_str(), a.start_us, a.scope.as_str(), a.signal.as_str(), a.upstream_asn, a.end_us).cmp(&(
+        (a.entity.as_str(), a.start_us, a.scope.as_str(), a.signal.as_str(), a.upstream_asn, a.end_us, a.direction.as_deref()).cmp(&(
             b.entity.as_str(),
             b.start_us,
             b.scope.as_str(),
             b.signal.as_str(),
             b.upstream_asn,
             b.end_us,
+            b.direction.as_deref(),
         ))
     });
-    Ok(windows)
 }
 
 /// The upstream test on one scope of an entity over bins `first..=last`.
