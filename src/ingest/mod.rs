@@ -387,6 +387,15 @@ fn ingest_file(lake: &Lake, mut r: FileReport, opts: &IngestOptions) -> FileRepo
     } else {
         FileStatus::Ok
     };
+    // The reader's own books must close (framed = ok + rejected + skipped, each reject counted
+    // once); a reader bug that would lose records silently is said in the ledger instead.
+    if let Some(e) = stats.accounting_error(outcome.rejects) {
+        let m = format!("internal error (please report): the accounting of {} does not close: {e}", format.name());
+        r.message = Some(match r.message.take() {
+            Some(prev) => format!("{prev}; {m}"),
+            None => m,
+        });
+    }
     r.stats = stats;
     write_ledger(lake, r)
 }
