@@ -77,3 +77,16 @@ fn regression_dnstap_partial_counted_per_field() {
         assert!(partial.iter().any(|r| r.reason.contains("; ")), "{name}: problems of one frame in one reject: {partial:?}");
     }
 }
+
+/// A JSON array of results cut off after a damaged element: the element was one reject (at
+/// offset 4) and the unterminated array another, reported from the array's start (offset 0),
+/// so the two ranges overlapped and went back in the stream. The array's reject now starts
+/// where it broke off.
+#[test]
+fn regression_atlas_unterminated_array_rejected_from_its_start() {
+    let c = replay(&lightsout_formats::atlas::Atlas, "atlas-unterminated-array-rejected-from-its-start.bin");
+    let last = c.sink.rejects.last().unwrap();
+    assert!(last.reason.starts_with("the stream ends inside an array of results"), "{last:?}");
+    assert!(last.offset > 4, "{last:?}");
+    assert_eq!(last.end_offset, Some(200));
+}

@@ -306,7 +306,6 @@ impl Reader<'_> {
 
     /// An array of results, element by element. Returns whether reading can go on.
     fn array(&mut self, sc: &mut Scanner<'_, '_>, buf: &mut Vec<u8>) -> Result<bool, FormatError> {
-        let (start, start_line) = self.pos(sc);
         if let Err(e) = sc.bump() {
             self.out.broke_off(sc.offset(), &e)?;
             return Ok(false);
@@ -319,7 +318,9 @@ impl Reader<'_> {
             let (at, line) = self.pos(sc);
             match next {
                 None => {
-                    return self.damage(sc, start, start_line, "the stream ends inside an array of results", b"[");
+                    // From where the array broke off, not its start: its elements before
+                    // are rows or rejects of their own.
+                    return self.damage(sc, at, line, "the stream ends inside an array of results", b"[");
                 }
                 Some(b']') if first => {
                     let _ = sc.bump();
