@@ -19,7 +19,7 @@ CASE ?= cases/demo.toml
 CASE_NAME = $(basename $(notdir $(CASE)))
 OUT ?= out/$(CASE_NAME)
 
-.PHONY: help build build-ballista demo test test-ballista lint lint-ballista fmt bench clean lake detect report
+.PHONY: help build build-ballista demo test test-ballista lint lint-ballista fmt bench fuzz fuzz-ci damaged clean lake detect report
 
 help: ## List the targets.
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -80,6 +80,18 @@ $(OUT)/report.html: $(CASE) $(OUT)/windows.csv | build
 
 bench: ## Ingest and detection against bzip2 -dc, bgpdump and bgpkit on the MRT bench corpus (bench/results.md).
 	bench/run.sh
+
+FUZZ_SECONDS ?= 600
+fuzz: ## Fuzz every reader FUZZ_SECONDS (600) each, one per core at a time (make fuzz FUZZ_TARGETS="mrt warts").
+	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-ci: ## The short fuzz run of CI: every target for 20 s on its seeds and regressions.
+	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	fuzz/run.sh 20
+
+damaged: ## Rewrite the damaged-archive corpus (fixtures/damaged/) from the good fixtures.
+	python3 fixtures/damaged/make.py
 
 clean: ## Remove the demo and case outputs (not the build).
 	rm -rf demo out

@@ -34,9 +34,25 @@ pub struct Args {
     /// Time (RFC 3339) of records that carry none, such as pasted traceroute text.
     #[arg(long, value_parser = parse_time)]
     pub default_time: Option<i64>,
+    /// Decompression bomb cap: stop reading a compressed file once its decompressed stream is
+    /// larger than RATIO times its size (at least 1 MiB is always read); the file is then
+    /// `truncated`, with a reject saying why. 0 reads every file whole.
+    #[arg(long, value_name = "RATIO", default_value_t = lightsout::formats::compress::DEFAULT_MAX_RATIO)]
+    pub max_ratio: u64,
     /// Print one line per file.
     #[arg(long, short)]
     pub verbose: bool,
+}
+
+/// A path for the terminal: control characters of hostile file names (a newline, an escape
+/// sequence) are escaped, so that every problem stays one line and nothing is sent to the
+/// terminal but text.
+fn printable(p: &std::path::Path) -> String {
+    let s = p.to_string_lossy();
+    if !s.chars().any(char::is_control) {
+        return s.into_owned();
+    }
+    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
 fn parse_time(s: &str) -> Result<i64, String> {
@@ -55,6 +71,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         force: a.force,
         progress: true,
         default_ts_us: a.default_time,
+        max_ratio: a.max_ratio,
         ..IngestOptions::default()
     };
     let mut inputs = a.inputs.clone();
@@ -63,7 +80,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     }
     let report = ingest(&a.lake, &inputs, &opts)?;
     for p in &report.problems {
-        eprintln!("{}: {}", p.path.display(), p.reason);
+        eprintln!("{}: {}", printable(&p.path), p.reason);
     }
     for f in &report.files {
         let shown = a.verbose || f.status.is_problem();
@@ -75,7 +92,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
             FileStatus::Failed | FileStatus::Truncated | FileStatus::Partial | FileStatus::Skipped => f.message.clone().unwrap_or_default(),
             _ => format!("{} rows", rows),
         };
-        eprintln!("{}: {} {}: {}", f.path.display(), f.status.name(), f.format.unwrap_or("-"), what);
+        eprintln!("{}: {} {}: {}", printable(&f.path), f.status.name(), f.format.unwrap_or("-"), what);
     }
     println!("{}", report.summary());
     Ok(report.exit_code())

@@ -344,24 +344,45 @@ pub fn manifest(det: &Detection, case: &Case, inputs: &[(String, String, String)
 
 fn write_atomic(out: &Path, name: &str, bytes: &[u8]) -> Result<(), DetectError> {
     let dest = out.join(name);
-    let tmp = out.join(format!(".{name}.{}.tmp", std::process::id()));
+    let tmp = out.join(TMP).join(format!("{name}.{}.tmp", std::process::id()));
     let err = |e: std::io::Error| DetectError::Output { path: dest.clone(), message: e.to_string() };
     std::fs::write(&tmp, bytes).map_err(err)?;
     std::fs::rename(&tmp, &dest).map_err(err)
 }
 
-/// Writes every output of detection into `out` (created if needed); the manifest last.
+/// The folder of `--out` where files are written before they are renamed into place.
+pub const TMP: &str = ".tmp";
+
+/// Writes every output of detection into `out` (created if needed), crash-safe: each file is
+/// written under `out/.tmp/` and renamed into place; an earlier `manifest.json` is removed
+/// first and the new one is written last, so a folder with a manifest holds the outputs of
+/// that one run, whatever interrupted an earlier one. Leftovers of interrupted runs in
+/// `out/.tmp/` are removed.
 pub fn write_outputs(det: &Detection, case: &Case, inputs: &[(String, String, String)], out: &Path) -> Result<(), DetectError> {
-    std::fs::create_dir_all(out).map_err(|e| DetectError::Output { path: out.to_path_buf(), message: e.to_string() })?;
+    let tmp = out.join(TMP);
+    let ioerr = |path: &Path| {
+        let path = path.to_path_buf();
+        move |e: std::io::Error| DetectError::Output { path: path.clone(), message: e.to_string() }
+    };
+    match std::fs::remove_dir_all(&tmp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(ioerr(&tmp)(e)),
+        _ => {}
+    }
+    std::fs::create_dir_all(&tmp).map_err(ioerr(&tmp))?;
+    let manifest_path = out.join("manifest.json");
+    match std::fs::remove_file(&manifest_path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(ioerr(&manifest_path)(e)),
+        _ => {}
+    }
     let oerr = |name: &str| {
         let path = out.join(name);
         move |e: arrow::error::ArrowError| DetectError::Output { path: path.clone(), message: e.to_string() }
     };
     let lerr = |e: crate::lake::LakeError| DetectError::Output { path: out.to_path_buf(), message: e.to_string() };
     let signals = signals_batch(det, case).map_err(oerr("signals.parquet"))?;
-    write_batches_atomically(out, &out.join("signals.parquet"), signals.schema(), std::slice::from_ref(&signals)).map_err(lerr)?;
+    write_batches_atomically(&tmp, &out.join("signals.parquet"), signals.schema(), std::slice::from_ref(&signals)).map_err(lerr)?;
     let windows = windows_batch(&det.windows).map_err(oerr("windows.parquet"))?;
-    write_batches_atomically(out, &out.join("windows.parquet"), windows.schema(), std::slice::from_ref(&windows)).map_err(lerr)?;
+    write_batches_atomically(&tmp, &out.join("windows.parquet"), windows.schema(), std::slice::from_ref(&windows)).map_err(lerr)?;
     write_atomic(out, "windows.csv", windows_csv(&det.windows).as_bytes())?;
     let events = events_batch(&det.events).map_err(oerr("events.parquet"))?;
     write_batches_atomically(out, &out.join("events.parquet"), events.schema(), std::slice::from_ref(&events)).map_err(lerr)?;
@@ -382,5 +403,6 @@ pub fn write_outputs(det: &Detection, case: &Case, inputs: &[(String, String, St
         ],
     );
     let text = serde_json::to_string_pretty(&m).unwrap_or_default() + "\n";
-    write_atomic(out, "manifest.json", text.as_bytes())
+    write_atomic(out, "manifest.json", text.as_bytes())?;
+    std::fs::remove_dir(&tmp).map_err(ioerr(&tmp))
 }

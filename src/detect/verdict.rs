@@ -222,7 +222,10 @@ pub fn judge(case: &Case, tables: &BTreeMap<&'static str, Derived>) -> Result<Ve
     Ok(windows)
 }
 
-/// Sorts windows by entity, start, scope, signal, upstream and end.
+/// The output order of windows: entity, start, scope, signal, upstream, end, level. Also
+/// applied before verdicts are given, which look windows up in order ("the first visibility
+/// window that overlaps"): the SQL result comes in whatever order DataFusion's partitions
+/// finish, and a different order gave different evidence.
 fn sort_windows(windows: &mut [Window]) {
     windows.sort_by(|a, b| {
         (

@@ -21,6 +21,7 @@ pub use walk::{InputProblem, list_files};
 
 use crate::lake::{Keep, Lake, LakeError, LakeSink, with_writer_thread, write_batches_atomically};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use lightsout_formats::compress::{Capped, decompressed_limit};
 use lightsout_formats::format::SNIFF_BYTES;
 use lightsout_formats::{Compression, FileContext, Format, Input, ReadStats, Table, registry};
 use rayon::prelude::*;
@@ -48,6 +49,11 @@ pub struct IngestOptions {
     pub batch_rows: usize,
     /// Time of records that carry none (pasted traceroute text), UTC microseconds.
     pub default_ts_us: Option<i64>,
+    /// Decompression bomb cap (`--max-ratio`): a compressed file is read until its
+    /// decompressed stream passes this many times its size (and at least
+    /// [`lightsout_formats::compress::MIN_DECOMPRESSED_LIMIT`]); then it stops, `truncated`,
+    /// with a reject saying why. 0: no cap.
+    pub max_ratio: u64,
 }
 
 impl Default for IngestOptions {
@@ -60,6 +66,7 @@ impl Default for IngestOptions {
             progress: false,
             batch_rows: lightsout_formats::format::DEFAULT_BATCH_ROWS,
             default_ts_us: None,
+            max_ratio: lightsout_formats::compress::DEFAULT_MAX_RATIO,
         }
     }
 }
@@ -340,6 +347,11 @@ fn ingest_file(lake: &Lake, mut r: FileReport, opts: &IngestOptions, read_bytes:
         Ok(d) => d,
         Err(e) => return r.failed(format!("{compression} stream: {e}")),
     };
+    let limit = decompressed_limit(r.bytes, opts.max_ratio).filter(|_| compression != Compression::None);
+    let decoder: Box<dyn Read + Send> = match limit {
+        Some(limit) => Box::new(Capped::new(decoder, limit, r.bytes, opts.max_ratio)),
+        None => decoder,
+    };
     let mut input = Input::new(decoder);
     let head_len = match input.peek(SNIFF_BYTES) {
         Ok(h) => h.len(),
@@ -403,6 +415,15 @@ fn ingest_file(lake: &Lake, mut r: FileReport, opts: &IngestOptions, read_bytes:
     } else {
         FileStatus::Ok
     };
+    // The reader's own books must close (framed = ok + rejected + skipped, each reject counted
+    // once); a reader bug that would lose records silently is said in the ledger instead.
+    if let Some(e) = stats.accounting_error(outcome.rejects) {
+        let m = format!("internal error (please report): the accounting of {} does not close: {e}", format.name());
+        r.message = Some(match r.message.take() {
+            Some(prev) => format!("{prev}; {m}"),
+            None => m,
+        });
+    }
     r.stats = stats;
     write_ledger(lake, r)
 }

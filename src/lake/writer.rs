@@ -50,9 +50,7 @@ pub struct PartWriter {
 impl PartWriter {
     /// Starts a part that will end up at `dest`.
     pub fn create(tmp_dir: &Path, dest: PathBuf, schema: SchemaRef) -> Result<PartWriter, LakeError> {
-        // The temporary name is unique per destination, so parallel writers never collide.
-        let flat = dest.to_string_lossy().replace(['/', '\\'], "_");
-        let tmp = tmp_dir.join(format!("{}.{}.tmp", flat.trim_start_matches('_'), std::process::id()));
+        let tmp = tmp_dir.join(tmp_name(tmp_dir, &dest));
         let file = File::create(&tmp).map_err(|e| LakeError::io(&tmp, e))?;
         let writer = ArrowWriter::try_new(BufWriter::with_capacity(1 << 20, file), schema, Some(writer_properties()))
             .map_err(|source| LakeError::Parquet { path: tmp.clone(), source })?;
@@ -81,6 +79,15 @@ impl PartWriter {
     pub fn abort(self) {
         let _ = std::fs::remove_file(&self.tmp);
     }
+}
+
+/// The temporary name of `dest` in `tmp_dir`: its path below the folder that holds `tmp_dir`
+/// (the lake or output root) flattened, and the process id, so that parallel writers never
+/// collide; short whatever the root's own path is (a file name has at most 255 bytes).
+fn tmp_name(tmp_dir: &Path, dest: &Path) -> String {
+    let rel = tmp_dir.parent().and_then(|root| dest.strip_prefix(root).ok()).unwrap_or(dest);
+    let flat: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    format!("{}.{}.tmp", flat.join("_").trim_start_matches('_'), std::process::id())
 }
 
 /// Writes `batches` as one Parquet file at `dest`, atomically.

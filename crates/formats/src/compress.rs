@@ -66,6 +66,67 @@ impl fmt::Display for Compression {
     }
 }
 
+/// Default cap on the expansion of a compressed file (`--max-ratio`): its decompressed stream
+/// is read up to this many times its compressed size.
+pub const DEFAULT_MAX_RATIO: u64 = 100;
+
+/// The cap never falls below this many decompressed bytes, so that small files of very
+/// repetitive text are read whole.
+pub const MIN_DECOMPRESSED_LIMIT: u64 = 1 << 20;
+
+/// The most decompressed bytes read from a compressed file of `compressed` bytes under a ratio
+/// cap of `ratio` (`None`: no cap, when `ratio` is 0).
+pub fn decompressed_limit(compressed: u64, ratio: u64) -> Option<u64> {
+    (ratio > 0).then(|| compressed.saturating_mul(ratio).max(MIN_DECOMPRESSED_LIMIT))
+}
+
+/// The decompressed stream outgrew its cap: a possible decompression bomb.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "decompressed stream exceeds {limit} bytes, the cap for a {compressed}-byte file (--max-ratio {ratio}, at least 1 MiB): stopped as a possible decompression bomb (--max-ratio 0 reads it whole)"
+)]
+pub struct TooLarge {
+    pub limit: u64,
+    pub compressed: u64,
+    pub ratio: u64,
+}
+
+/// A reader over a decompressed stream that fails with [`TooLarge`] (an `io::Error` of kind
+/// `Other`) once more than `limit` bytes would come out of it. The bytes up to the limit are
+/// delivered, so a reader keeps what came before and reports the stop as a broken stream.
+pub struct Capped<R> {
+    inner: R,
+    left: u64,
+    err: TooLarge,
+}
+
+impl<R: Read> Capped<R> {
+    /// Caps `inner`, the decompressed stream of a file of `compressed` bytes, at `limit` bytes.
+    pub fn new(inner: R, limit: u64, compressed: u64, ratio: u64) -> Self {
+        Capped { inner, left: limit, err: TooLarge { limit, compressed, ratio } }
+    }
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.left == 0 {
+            // At the cap: the stream may end exactly here; one more byte means it is larger.
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(io::Error::other(self.err.clone())),
+            };
+        }
+        let n = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let got = self.inner.read(&mut buf[..n])?;
+        self.left -= got as u64;
+        Ok(got)
+    }
+}
+
 /// Default buffer size of an [`Input`].
 pub const INPUT_BUFFER: usize = 1 << 18;
 
@@ -214,6 +275,24 @@ mod tests {
         let mut s = String::new();
         r.read_to_string(&mut s).unwrap();
         assert_eq!(s, "hello world");
+    }
+
+    #[test]
+    fn a_capped_stream_stops_past_its_limit_and_not_at_it() {
+        let data = vec![7u8; 1000];
+        let mut exact = Capped::new(io::Cursor::new(data.clone()), 1000, 10, 100);
+        let mut out = Vec::new();
+        assert_eq!(exact.read_to_end(&mut out).unwrap(), 1000);
+        let mut over = Capped::new(io::Cursor::new(data), 999, 10, 100);
+        let mut out = Vec::new();
+        let e = over.read_to_end(&mut out).unwrap_err();
+        assert_eq!(out.len(), 999, "the bytes up to the cap are delivered");
+        let why = e.get_ref().and_then(|e| e.downcast_ref::<TooLarge>()).unwrap();
+        assert_eq!(why.limit, 999);
+        assert!(e.to_string().contains("possible decompression bomb"), "{e}");
+        assert_eq!(decompressed_limit(10, 0), None);
+        assert_eq!(decompressed_limit(10, 100), Some(MIN_DECOMPRESSED_LIMIT));
+        assert_eq!(decompressed_limit(1 << 30, 100), Some(100 << 30));
     }
 
     #[test]

@@ -42,7 +42,7 @@ impl FileContext {
 pub const DEFAULT_BATCH_ROWS: usize = 64 * 1024;
 
 /// A record (or a range of bytes) that could not be turned into rows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Reject {
     /// Byte offset of the record in the decompressed stream.
     pub offset: u64,
@@ -116,6 +116,11 @@ pub struct ReadStats {
     /// Records read that carry no rows by design (MRT KEEPALIVE/OPEN, peer index tables,
     /// comments and headers of text formats), counted so that the accounting closes.
     pub records_skipped: u64,
+    /// Records the reader framed, counted where it cuts the stream into records (a skipped
+    /// byte range and the broken-off tail of a stream count as one each). The accounting
+    /// contract is `records_framed == records_ok + records_rejected + records_skipped`; see
+    /// [`ReadStats::accounting_error`].
+    pub records_framed: u64,
     /// Smallest and largest row time seen, UTC microseconds.
     pub ts_min: Option<i64>,
     pub ts_max: Option<i64>,
@@ -130,6 +135,30 @@ impl ReadStats {
     pub fn saw_ts(&mut self, ts: i64) {
         self.ts_min = Some(self.ts_min.map_or(ts, |m| m.min(ts)));
         self.ts_max = Some(self.ts_max.map_or(ts, |m| m.max(ts)));
+    }
+
+    /// Checks the accounting contract against the `rejects` the reader sent to its sink:
+    /// every framed record is ok, rejected or skipped, each reject is counted once (as a
+    /// rejected record or as the `partial:` reject of an ok one), and partial records are ok
+    /// records. Returns what does not add up.
+    pub fn accounting_error(&self, rejects: u64) -> Option<String> {
+        let accounted = self.records_ok + self.records_rejected + self.records_skipped;
+        if self.records_framed != accounted {
+            return Some(format!(
+                "{} records framed, but {} ok + {} rejected + {} skipped = {accounted}",
+                self.records_framed, self.records_ok, self.records_rejected, self.records_skipped
+            ));
+        }
+        if rejects != self.records_rejected + self.records_partial {
+            return Some(format!(
+                "{rejects} rejects written, but {} rejected + {} partial records",
+                self.records_rejected, self.records_partial
+            ));
+        }
+        if self.records_partial > self.records_ok {
+            return Some(format!("{} partial records, but only {} ok", self.records_partial, self.records_ok));
+        }
+        None
     }
 }
 
@@ -161,6 +190,15 @@ pub trait Format: Send + Sync {
 
 /// How many decompressed bytes sniffing looks at.
 pub const SNIFF_BYTES: usize = 64 * 1024;
+
+/// Whether the head of a stream reads as text for the text formats' sniffers: NUL bytes are
+/// rare (at most one per KiB, at least one allowed), as in a damaged log or a JSON line with
+/// a stray binary field, whereas binary data has one in about every 256 bytes. A text file
+/// with one damaged line is thus still recognised (and the line rejected), not failed whole.
+pub fn looks_like_text(head: &[u8]) -> bool {
+    let nul = head.iter().filter(|&&b| b == 0).count();
+    nul <= (head.len() / 1024).max(1) && !head.starts_with(&[0])
+}
 
 impl fmt::Debug for dyn Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -9,6 +9,7 @@
 //! by each format, records are flattened into rows in one place per format (`rows.rs`), and
 //! rows are batched. Damage becomes data: every record is either rows or a reject.
 
+pub mod accounting;
 pub mod atlas;
 pub mod bzip2_parallel;
 pub mod compress;
@@ -27,6 +28,6 @@ pub mod tracetext;
 pub mod warts;
 pub mod zeek;
 
-pub use compress::{Compression, Input};
+pub use compress::{Compression, Input, TooLarge};
 pub use format::{FileContext, Format, FormatError, MemorySink, ReadStats, Reject, Sink, SinkError};
 pub use table::Table;

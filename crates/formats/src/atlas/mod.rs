@@ -33,7 +33,7 @@ pub fn looks_like_atlas(head: &[u8]) -> bool {
     let Some(first) = head.iter().find(|b| !b.is_ascii_whitespace()) else {
         return false;
     };
-    if !matches!(first, b'{' | b'[') || head.contains(&0) {
+    if !matches!(first, b'{' | b'[') || !crate::format::looks_like_text(head) {
         return false;
     }
     contains(head, b"\"prb_id\"") || (contains(head, b"\"msm_id\"") && (contains(head, b"\"fw\"") || contains(head, b"\"results\"")))

@@ -12,7 +12,10 @@
 //!
 //! The framing is chosen from the head of the stream: lines when the first line (or one of
 //! the next few, in case the first is damaged) holds a complete JSON object. Every value is
-//! capped at [`MAX_VALUE`] bytes; a longer one is read past and rejected with its offset.
+//! capped at [`MAX_VALUE`] bytes; a longer one is read past and rejected with its offset. A
+//! line over [`MAX_VALUE`] (a wrapper or array of many results on one line) is read
+//! structurally, element by element; damage inside it is a reject for the rest of that line.
+//! A line over [`MAX_LINE`] is one reject.
 //!
 //! Records, for the ledger: each result is one record; a wrapper object is not a record
 //! (its elements are); results of other measurement types are skipped records.
@@ -27,8 +30,16 @@ use crate::traceroute::rows::{TraceOut, text_excerpt};
 use serde_json::Value;
 use std::io::{BufRead, Read};
 
-/// Longest JSON value (one result, or one line) read.
-pub const MAX_VALUE: usize = 64 << 20;
+/// Longest JSON value (one result) parsed. A result of 255 hops is about 100 KiB; a value is
+/// parsed into a JSON tree, which takes up to about 50 times its size for pathological
+/// content (`[{},{},...]`), so the cap bounds memory: about 100 MiB per reader at worst.
+pub const MAX_VALUE: usize = 2 << 20;
+
+/// Longest line buffered in line framing. A line longer than [`MAX_VALUE`] is not parsed
+/// whole: it is read again element by element (each result capped at [`MAX_VALUE`]). (A file
+/// whose first line does not end within the sniffed head is read structurally, streamed,
+/// whatever its size: this cap only concerns long lines after short ones.)
+pub const MAX_LINE: usize = 16 << 20;
 
 /// How the results of a stream are framed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +113,8 @@ struct Reader<'s> {
     /// Offset and line, in the stream, of the first byte the scanner reads: (0, 1), or the
     /// line's while a line holding several results is re-read for its elements' offsets.
     base: (u64, u64),
+    /// A line is being re-read structurally: damage ends the line, not the stream.
+    in_line: bool,
 }
 
 impl Reader<'_> {
@@ -112,6 +125,7 @@ impl Reader<'_> {
 
     /// One result object.
     fn result(&mut self, o: &Obj, offset: u64, line: u64, excerpt: &[u8]) -> Result<(), FormatError> {
+        self.out.framed();
         let reject = |why: String| Reject::text(offset, line, why, excerpt);
         match result::kind(o) {
             Err(e) => self.out.reject(reject(e)),
@@ -142,6 +156,7 @@ impl Reader<'_> {
         match v {
             Value::Object(o) => self.result(o, offset, line, excerpt),
             other => {
+                self.out.framed();
                 let why = format!("not an Atlas result: a JSON {}", kind_of(other));
                 self.out.reject(Reject::text(offset, line, why, excerpt))
             }
@@ -170,7 +185,7 @@ impl Reader<'_> {
     }
 
     fn lines(&mut self, input: &mut Input<'_>) -> Result<(), FormatError> {
-        let mut lines = LineReader::new(MAX_VALUE);
+        let mut lines = LineReader::new(MAX_LINE);
         loop {
             let at = input.offset();
             match lines.next_line(input) {
@@ -179,19 +194,28 @@ impl Reader<'_> {
                     if is_blank(bytes) {
                         continue;
                     }
+                    if bytes.len() > MAX_VALUE {
+                        // Too long to parse whole: results one by one (a long single result
+                        // is then one too-long reject).
+                        self.reread_line(bytes, offset, number)?;
+                        continue;
+                    }
                     match serde_json::from_slice::<Value>(bytes) {
                         Ok(v) if several_results(&v) => {
                             // Re-read the line element by element for their own offsets.
-                            self.base = (offset, number);
-                            self.structural(&mut Input::from_bytes(bytes))?;
-                            self.base = (0, 1);
+                            drop(v);
+                            self.reread_line(bytes, offset, number)?;
                         }
                         Ok(v) => self.value(v, offset, number, text_excerpt(bytes))?,
-                        Err(e) => self.out.reject(Reject::text(offset, number, format!("not JSON: {e}"), bytes))?,
+                        Err(e) => {
+                            self.out.framed();
+                            self.out.reject(Reject::text(offset, number, format!("not JSON: {e}"), bytes))?;
+                        }
                     }
                 }
                 Ok(Some(Line::TooLong { offset, number, len, head })) => {
-                    let why = format!("line of {len} bytes is longer than the {MAX_VALUE}-byte cap");
+                    let why = format!("line of {len} bytes is longer than the {MAX_LINE}-byte cap");
+                    self.out.framed();
                     self.out.reject(Reject::text(offset, number, why, head))?;
                 }
                 Err(e) => return self.out.broke_off(at, &e),
@@ -202,14 +226,29 @@ impl Reader<'_> {
         }
     }
 
-    /// Damage that cannot be skipped in structural framing: the rest of the stream.
+    /// One line of line framing read structurally, its elements at their own offsets.
+    fn reread_line(&mut self, bytes: &[u8], offset: u64, number: u64) -> Result<(), FormatError> {
+        self.base = (offset, number);
+        self.in_line = true;
+        let r = self.structural(&mut Input::from_bytes(bytes));
+        self.base = (0, 1);
+        self.in_line = false;
+        r
+    }
+
+    /// Damage that cannot be skipped in structural framing: the rest of the stream (or of the
+    /// line, when a line is re-read).
     fn damage(&mut self, sc: &mut Scanner<'_, '_>, from: u64, line: u64, why: &str, excerpt: &[u8]) -> Result<bool, FormatError> {
         let input = sc.input();
         let drained = input.drain();
         let end = self.base.0 + input.offset();
-        let reason = format!("{why}; rest of the stream ({} bytes) skipped", end.saturating_sub(from));
+        let what = if self.in_line { "line" } else { "stream" };
+        let reason = format!("{why}; rest of the {what} ({} bytes) skipped", end.saturating_sub(from));
+        self.out.framed();
         self.out.reject(Reject::text(from, line, reason.clone(), excerpt).with_end(end))?;
-        self.out.stats.stopped = Some(reason);
+        if !self.in_line {
+            self.out.stats.stopped = Some(reason);
+        }
         if let Err(e) = drained {
             self.out.broke_off(end, &e)?;
         }
@@ -235,6 +274,7 @@ impl Reader<'_> {
                 Some(_) => match sc.capture(&mut buf) {
                     Ok(Capture::Complete) => {
                         let why = "not an Atlas result: a JSON value that is not an object or array".to_string();
+                        self.out.framed();
                         self.out.reject(Reject::text(at, line, why, &buf))?;
                         true
                     }
@@ -266,7 +306,6 @@ impl Reader<'_> {
 
     /// An array of results, element by element. Returns whether reading can go on.
     fn array(&mut self, sc: &mut Scanner<'_, '_>, buf: &mut Vec<u8>) -> Result<bool, FormatError> {
-        let (start, start_line) = self.pos(sc);
         if let Err(e) = sc.bump() {
             self.out.broke_off(sc.offset(), &e)?;
             return Ok(false);
@@ -279,7 +318,9 @@ impl Reader<'_> {
             let (at, line) = self.pos(sc);
             match next {
                 None => {
-                    return self.damage(sc, start, start_line, "the stream ends inside an array of results", b"[");
+                    // From where the array broke off, not its start: its elements before
+                    // are rows or rejects of their own.
+                    return self.damage(sc, at, line, "the stream ends inside an array of results", b"[");
                 }
                 Some(b']') if first => {
                     let _ = sc.bump();
@@ -291,10 +332,14 @@ impl Reader<'_> {
             match sc.capture(buf) {
                 Ok(Capture::Complete) => match serde_json::from_slice::<Value>(buf) {
                     Ok(v) => self.element(&v, at, line, text_excerpt(buf))?,
-                    Err(e) => self.out.reject(Reject::text(at, line, format!("not JSON: {e}"), buf))?,
+                    Err(e) => {
+                        self.out.framed();
+                        self.out.reject(Reject::text(at, line, format!("not JSON: {e}"), buf))?;
+                    }
                 },
                 Ok(Capture::TooLong { len }) => {
                     let why = format!("result of {len} bytes is longer than the {MAX_VALUE}-byte cap");
+                    self.out.framed();
                     self.out.reject(Reject::text(at, line, why, buf).with_end(self.base.0 + sc.offset()))?;
                 }
                 Ok(Capture::Truncated) => {
@@ -444,8 +489,10 @@ impl Reader<'_> {
         let excerpt = text_excerpt(&excerpt).to_vec();
         if too_long {
             let why = format!("result of {size} bytes is longer than the {MAX_VALUE}-byte cap");
+            self.out.framed();
             self.out.reject(Reject::text(start, start_line, why, &excerpt).with_end(self.base.0 + sc.offset()))?;
         } else if let Some(why) = bad {
+            self.out.framed();
             self.out.reject(Reject::text(start, start_line, why, &excerpt))?;
         } else {
             self.result(&map, start, start_line, &excerpt)?;
@@ -485,7 +532,7 @@ fn is_wrapper(o: &Obj) -> bool {
 
 /// Reads RIPE Atlas traceroute and ping results (from the start of the stream).
 pub fn read_atlas(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -> Result<ReadStats, FormatError> {
-    let mut r = Reader { out: TraceOut::new(ctx, sink, "atlas"), problems: Vec::new(), base: (0, 1) };
+    let mut r = Reader { out: TraceOut::new(ctx, sink, "atlas"), problems: Vec::new(), base: (0, 1), in_line: false };
     // The framing is chosen from the first SNIFF_BYTES, read here (the input's own buffer may
     // be smaller) and put back in front of the rest of the stream.
     let mut head = Vec::with_capacity(SNIFF_BYTES);

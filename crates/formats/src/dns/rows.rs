@@ -186,6 +186,11 @@ impl<'s> Emitter<'s> {
         Ok(())
     }
 
+    /// The framing layer cut one more record (or damaged byte range) out of the stream.
+    pub fn framed(&mut self) {
+        self.stats.records_framed += 1;
+    }
+
     /// A record that became no row: counted in `records_rejected`.
     pub fn reject(&mut self, r: Reject) -> Result<(), FormatError> {
         self.stats.records_rejected += 1;

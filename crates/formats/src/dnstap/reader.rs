@@ -183,8 +183,9 @@ impl State<'_> {
         match decode_frame(payload, offset) {
             Ok(d) => {
                 self.out.stats.records_ok += 1;
-                for p in d.partial {
-                    self.out.partial(Reject::binary(offset, p, payload).with_end(end))?;
+                if !d.partial.is_empty() {
+                    // One record, one reject, however many of its fields were damaged.
+                    self.out.partial(Reject::binary(offset, d.partial.join("; "), payload).with_end(end))?;
                 }
                 let rows = &mut self.rows;
                 if d.is_response {
@@ -293,6 +294,7 @@ pub(crate) fn read_dnstap_counted(
     st.pairer.finish(&mut |e| rows.push(e));
     st.drain_rows()?;
     st.out.progress(end);
+    st.out.stats.records_framed = framed;
     Ok((st.out.finish()?, framed))
 }
 

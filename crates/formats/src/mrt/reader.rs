@@ -14,7 +14,7 @@ use crate::compress::Input;
 use crate::format::{FileContext, FormatError, ReadStats, Reject, Sink};
 use bgpkit_parser::error::BgpValidationWarning;
 use bgpkit_parser::models::{Bgp4MpEnum, BgpMessage, EntryType, LegacyBgp, MrtMessage, MrtRecord, NetworkPrefix, TableDumpV2Message};
-use bgpkit_parser::{BgpkitParser, Elementor, ParserError, RecoveryConfig, RecoveryEvent};
+use bgpkit_parser::{BgpkitParser, Elementor, RecoveryConfig, RecoveryEvent};
 use std::cell::RefCell;
 use std::io::{self, Read};
 use std::rc::Rc;
@@ -25,12 +25,15 @@ const KEEP: usize = 4 << 20;
 /// The pull count and the last [`KEEP`] bytes pulled, in a ring (each byte is copied once).
 struct TapState {
     pulled: u64,
+    /// The stream itself failed (corrupt or truncated compression, read error, bomb cap), as
+    /// opposed to bgpkit failing on bytes it did get.
+    broke: bool,
     ring: Vec<u8>,
 }
 
 impl Default for TapState {
     fn default() -> Self {
-        TapState { pulled: 0, ring: vec![0; KEEP] }
+        TapState { pulled: 0, broke: false, ring: vec![0; KEEP] }
     }
 }
 
@@ -66,10 +69,26 @@ struct Tap<'a, 'b> {
 
 impl Read for Tap<'_, '_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.input.read(buf)?;
+        let n = match self.input.read(buf) {
+            Ok(n) => n,
+            Err(e) => {
+                self.state.borrow_mut().broke = true;
+                return Err(e);
+            }
+        };
         self.state.borrow_mut().record(&buf[..n]);
         Ok(n)
     }
+}
+
+/// What became of one record.
+enum Outcome {
+    /// It made rows.
+    Rows,
+    /// It carries no rows by design (OPEN, KEEPALIVE, PEER_INDEX_TABLE...).
+    NoRows,
+    /// It could not be read, for this reason.
+    Reject(String),
 }
 
 /// Row builders and counters of one file.
@@ -120,22 +139,44 @@ impl Out<'_> {
         Ok(())
     }
 
-    fn state_change(&mut self, ts: i64, sc: StateChange, ti: usize, offset: u64) {
+    fn state_change(&mut self, ts: i64, sc: StateChange, ti: usize, offset: u64) -> Outcome {
         let ty = &self.type_names[ti].1;
         self.states.push(ts, &sc, self.ctx, ty, offset, &mut self.scratch);
         self.stats.saw_ts(ts);
-        self.stats.records_ok += 1;
+        Outcome::Rows
     }
 
-    /// Turns one parsed record into rows; returns a reason when the record cannot be. Damage
-    /// inside a record that still yields rows is returned in `partial`.
+    /// Counts a record by its outcome and writes its reject: a record with rows and damage is
+    /// one ok record with one `partial:` reject naming every problem; a record without rows
+    /// whose damage lost data is rejected (not skipped), so nothing is dropped silently.
+    fn account(&mut self, outcome: Outcome, problems: &mut Vec<String>, start: u64, end: u64, bytes: &[u8]) -> Result<(), FormatError> {
+        let joined = problems.join("; ");
+        problems.clear();
+        match outcome {
+            Outcome::Rows => {
+                self.stats.records_ok += 1;
+                if !joined.is_empty() {
+                    self.stats.records_partial += 1;
+                    self.sink.reject(Reject::binary(start, format!("partial: {joined}"), bytes).with_end(end))?;
+                }
+            }
+            Outcome::NoRows if joined.is_empty() => self.stats.records_skipped += 1,
+            Outcome::NoRows => self.reject(Reject::binary(start, joined, bytes).with_end(end))?,
+            Outcome::Reject(reason) if joined.is_empty() => self.reject(Reject::binary(start, reason, bytes).with_end(end))?,
+            Outcome::Reject(reason) => self.reject(Reject::binary(start, format!("{reason}; {joined}"), bytes).with_end(end))?,
+        }
+        Ok(())
+    }
+
+    /// Turns one parsed record into rows. Damage inside a record that does not stop it from
+    /// being read is pushed to `partial`.
     fn record(
         &mut self,
         mut record: MrtRecord,
         offset: u64,
         elementor: &mut Elementor,
         partial: &mut Vec<String>,
-    ) -> Result<Option<String>, FormatError> {
+    ) -> Result<Outcome, FormatError> {
         salvage_update(&mut record, partial);
         let h = record.common_header;
         let ts = h.timestamp as i64 * 1_000_000 + h.microsecond_timestamp.unwrap_or(0) as i64;
@@ -151,8 +192,7 @@ impl Out<'_> {
                     old_state: sc.old_state,
                     new_state: sc.new_state,
                 };
-                self.state_change(ts, sc, ti, offset);
-                return Ok(None);
+                return Ok(self.state_change(ts, sc, ti, offset));
             }
             MrtMessage::LegacyBgp(LegacyBgp::StateChange(sc)) => {
                 let sc = StateChange {
@@ -163,22 +203,19 @@ impl Out<'_> {
                     old_state: sc.old_state,
                     new_state: sc.new_state,
                 };
-                self.state_change(ts, sc, ti, offset);
-                return Ok(None);
+                return Ok(self.state_change(ts, sc, ti, offset));
             }
             MrtMessage::TableDumpV2Message(TableDumpV2Message::PeerIndexTable(_)) => {
                 if let Err(e) = elementor.set_peer_table(record) {
-                    return Ok(Some(format!("PEER_INDEX_TABLE: {e}")));
+                    return Ok(Outcome::Reject(format!("PEER_INDEX_TABLE: {e}")));
                 }
-                self.stats.records_skipped += 1;
-                return Ok(None);
+                return Ok(Outcome::NoRows);
             }
             MrtMessage::TableDumpV2Message(TableDumpV2Message::GeoPeerTable(_)) => {
-                self.stats.records_skipped += 1;
-                return Ok(None);
+                return Ok(Outcome::NoRows);
             }
             MrtMessage::TableDumpV2Message(TableDumpV2Message::RibGeneric(g)) => {
-                return Ok(Some(format!("TABLE_DUMP_V2 RIB_GENERIC (AFI {:?}, SAFI {:?}) is not supported", g.afi, g.safi)));
+                return Ok(Outcome::Reject(format!("TABLE_DUMP_V2 RIB_GENERIC (AFI {:?}, SAFI {:?}) is not supported", g.afi, g.safi)));
             }
             _ => {}
         }
@@ -190,7 +227,7 @@ impl Out<'_> {
         };
         let iter = match elementor.record_to_elems_iter(record) {
             Ok(it) => it,
-            Err(e) => return Ok(Some(format!("{e}"))),
+            Err(e) => return Ok(Outcome::Reject(format!("{e}"))),
         };
         let mut rows = 0usize;
         for mut elem in iter {
@@ -214,15 +251,14 @@ impl Out<'_> {
                 ids.len()
             ));
         }
+        self.maybe_flush()?;
         if rows > 0 {
             self.stats.saw_ts(ts);
-            self.stats.records_ok += 1;
+            Ok(Outcome::Rows)
         } else {
             // OPEN, KEEPALIVE, NOTIFICATION, ROUTE-REFRESH, End-of-RIB markers.
-            self.stats.records_skipped += 1;
+            Ok(Outcome::NoRows)
         }
-        self.maybe_flush()?;
-        Ok(None)
     }
 }
 
@@ -248,13 +284,15 @@ pub fn read_mrt(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -
     // past a long stretch of damage (the stream position has then moved on by at least the
     // scan window, so this loop ends).
     'passes: loop {
-        let start_pulled = state.borrow().pulled;
-        debug_assert_eq!(start_pulled, next_offset);
+        // bgpkit counts offsets from the start of its reader, that is from the start of this pass.
+        let base = state.borrow().pulled;
+        debug_assert_eq!(base, next_offset);
         let tap = Tap { input: &mut *input, state: state.clone() };
         let iter = BgpkitParser::from_reader(tap).disable_warnings().into_recovering_record_iter(RecoveryConfig::default());
         for item in iter {
             match item {
                 Ok(RecoveryEvent::Item(record)) => {
+                    out.stats.records_framed += 1;
                     let start = next_offset;
                     let h = &record.common_header;
                     // bgpkit keeps the ET microsecond field out of `length`.
@@ -266,39 +304,48 @@ pub fn read_mrt(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink) -
                     // read ahead, and the declared size is used instead.
                     let corrected = h.entry_type == EntryType::TABLE_DUMP && pulled == start + size + 4;
                     next_offset = if pulled == start + size || corrected { pulled } else { start + size };
-                    let result = out.record(record, start, &mut elementor, &mut partial)?;
-                    if result.is_some() || !partial.is_empty() {
-                        let bytes = state.borrow().excerpt(start, crate::format::EXCERPT_BYTES);
-                        if let Some(reason) = result {
-                            out.reject(Reject::binary(start, reason, &bytes).with_end(next_offset))?;
-                        }
-                        for reason in partial.drain(..) {
-                            out.stats.records_partial += 1;
-                            out.sink.reject(Reject::binary(start, format!("partial: {reason}"), &bytes).with_end(next_offset))?;
-                        }
-                    }
+                    let outcome = out.record(record, start, &mut elementor, &mut partial)?;
+                    let bytes = match (&outcome, partial.is_empty()) {
+                        (Outcome::Rows | Outcome::NoRows, true) => Vec::new(),
+                        _ => state.borrow().excerpt(start, crate::format::EXCERPT_BYTES),
+                    };
+                    out.account(outcome, &mut partial, start, next_offset, &bytes)?;
                 }
                 Ok(RecoveryEvent::Gap(gap)) => {
-                    let bytes = state.borrow().excerpt(gap.start_offset, crate::format::EXCERPT_BYTES);
+                    out.stats.records_framed += 1;
+                    let (start, end) = (base + gap.start_offset, base + gap.end_offset);
+                    let bytes = state.borrow().excerpt(start, crate::format::EXCERPT_BYTES);
                     let reason = format!("{}; skipped {} bytes (resumed on {:?})", gap.cause, gap.skipped_bytes(), gap.evidence);
-                    out.reject(Reject::binary(gap.start_offset, reason, &bytes).with_end(gap.end_offset))?;
-                    next_offset = gap.end_offset;
+                    out.reject(Reject::binary(start, reason, &bytes).with_end(end))?;
+                    next_offset = end;
                 }
                 Err(e) => {
+                    out.stats.records_framed += 1;
                     let pulled = state.borrow().pulled;
-                    let bytes = state.borrow().excerpt(e.offset, crate::format::EXCERPT_BYTES);
-                    let io = matches!(e.error.error, ParserError::IoError(_) | ParserError::EofError(_));
+                    let at = base + e.offset;
+                    let bytes = state.borrow().excerpt(at, crate::format::EXCERPT_BYTES);
                     let reason = e.to_string();
-                    if io || pulled <= e.offset {
+                    if state.borrow().broke {
                         // The stream itself broke off (truncated or corrupt compression, read
-                        // error): nothing after this point can be read.
-                        out.reject(Reject::binary(e.offset, reason.clone(), &bytes).with_end(pulled))?;
+                        // error, the decompression cap): nothing after this point can be read.
+                        out.reject(Reject::binary(at, reason.clone(), &bytes).with_end(pulled))?;
+                        out.stats.stopped = Some(reason);
+                        break 'passes;
+                    }
+                    if pulled <= at {
+                        // No progress is possible (bgpkit failed on bytes it has not consumed):
+                        // the rest of the stream is one reject.
+                        let end = match input.drain() {
+                            Ok(n) => pulled + n,
+                            Err(_) => input.offset(),
+                        };
+                        out.reject(Reject::binary(at, reason.clone(), &bytes).with_end(end))?;
                         out.stats.stopped = Some(reason);
                         break 'passes;
                     }
                     // No boundary within the scan window: skip what was scanned and start
                     // over from the current position.
-                    out.reject(Reject::binary(e.offset, reason, &bytes).with_end(pulled))?;
+                    out.reject(Reject::binary(at, reason, &bytes).with_end(pulled))?;
                     next_offset = pulled;
                     continue 'passes;
                 }

@@ -133,7 +133,7 @@ impl State<'_> {
                 let ulen = usize::from(u16::from_be_bytes([bytes[4], bytes[5]]));
                 let stop = if ulen >= 8 { ulen.min(bytes.len()) } else { bytes.len() };
                 let ep = Endpoints { src, sport, dst, dport, proto };
-                self.dns_message(&bytes[8..stop], ep, ts, offset, end)
+                self.dns_message(&bytes[8..stop], ep, ts, offset, end, None)
             }
             6 => {
                 let Ok(seg) = etherparse::TcpSlice::from_slice(bytes) else {
@@ -151,9 +151,10 @@ impl State<'_> {
                 let messages = self.tcp.segment(key, s, ts, offset, &mut lost);
                 self.lost(lost)?;
                 let ep = Endpoints { src, sport, dst, dport, proto };
-                for m in messages {
+                let n = messages.len();
+                for (i, m) in messages.iter().enumerate() {
                     self.framed += 1;
-                    self.dns_message(&m, ep, ts, offset, end)?;
+                    self.dns_message(m, ep, ts, offset, end, (n > 1).then_some((i + 1, n)))?;
                 }
                 Ok(())
             }
@@ -164,17 +165,32 @@ impl State<'_> {
         }
     }
 
-    /// One DNS message: one ok record (a row, alone or joined) or one reject.
-    fn dns_message(&mut self, msg: &[u8], ep: Endpoints, ts: i64, offset: u64, end: u64) -> Result<(), FormatError> {
+    /// One DNS message: one ok record (a row, alone or joined) or one reject. `nth` is the
+    /// message's place among several that one TCP segment completed (they share the packet's
+    /// offset, so their rejects name it).
+    #[allow(clippy::too_many_arguments)]
+    fn dns_message(
+        &mut self,
+        msg: &[u8],
+        ep: Endpoints,
+        ts: i64,
+        offset: u64,
+        end: u64,
+        nth: Option<(usize, usize)>,
+    ) -> Result<(), FormatError> {
+        let what = match nth {
+            Some((i, n)) => format!("DNS payload (TCP message {i} of {n} in this segment)"),
+            None => "DNS payload".to_string(),
+        };
         let d = match wire::decode(msg) {
             Ok(d) => d,
             Err(reason) => {
-                return self.out.reject(Reject::binary(offset, format!("DNS payload: {reason}"), msg).with_end(end));
+                return self.out.reject(Reject::binary(offset, format!("{what}: {reason}"), msg).with_end(end));
             }
         };
         self.out.stats.records_ok += 1;
         if let Some(p) = &d.partial {
-            self.out.partial(Reject::binary(offset, format!("DNS payload: {p}"), msg).with_end(end))?;
+            self.out.partial(Reject::binary(offset, format!("{what}: {p}"), msg).with_end(end))?;
         }
         let info = d.info;
         let is_response = info.is_response;
@@ -271,5 +287,6 @@ pub(crate) fn read_pcap_counted(input: &mut Input<'_>, ctx: &FileContext, sink: 
     st.emit_rows()?;
     st.out.progress(cap.offset());
     let framed = st.framed;
+    st.out.stats.records_framed = framed;
     Ok((st.out.finish()?, framed))
 }

@@ -10,9 +10,10 @@
 //! segments ahead of a gap wait (at most [`MAX_OOO_SEGMENTS`] segments and [`MAX_OOO_BYTES`]
 //! bytes per direction). A direction never holds more than one partial message (at most
 //! 65537 bytes). At most [`MAX_FLOWS`] directions are tracked; the least recently used ones
-//! and the ones idle for [`IDLE_US`] of capture time are let go. Bytes of a message that never
-//! completes (FIN/RST, eviction, end of capture, a gap that never fills) are reported as
-//! [`Lost`].
+//! and the ones idle for [`IDLE_US`] of capture time are let go, as are the least recently
+//! used while all directions together hold more than [`MAX_BUFFERED`] bytes. Bytes of a
+//! message that never completes (FIN/RST, eviction, end of capture, a gap that never fills),
+//! and segments that waited ahead of a gap that never filled, are reported as [`Lost`].
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -21,9 +22,13 @@ pub const MAX_FLOWS: usize = 4096;
 pub const MAX_OOO_SEGMENTS: usize = 32;
 pub const MAX_OOO_BYTES: usize = 256 * 1024;
 pub const IDLE_US: i64 = 30_000_000;
+/// Most bytes held over all directions (partial messages and segments ahead of a gap); past
+/// it the least recently used directions are let go, so that a hostile capture of thousands
+/// of stalled connections cannot hold 4096 x 320 KiB.
+pub const MAX_BUFFERED: usize = 64 << 20;
 
 /// One direction of a TCP connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FlowKey {
     pub src: IpAddr,
     pub sport: u16,
@@ -35,7 +40,8 @@ pub struct FlowKey {
 struct Flow {
     next_seq: Option<u32>,
     buf: Vec<u8>,
-    ooo: Vec<(u32, Vec<u8>)>,
+    /// Segments ahead of a gap: sequence number, payload, offset of their packet.
+    ooo: Vec<(u32, Vec<u8>, u64)>,
     ooo_bytes: usize,
     last_ts: i64,
     /// Offset of the packet that brought the first byte of `buf`.
@@ -66,9 +72,34 @@ pub struct Lost {
 pub struct TcpStreams {
     flows: HashMap<FlowKey, Flow>,
     segments_seen: u64,
+    /// Bytes held by all flows (`Flow::held`).
+    buffered: usize,
 }
 
 impl Flow {
+    fn held(&self) -> usize {
+        self.buf.len() + self.ooo_bytes
+    }
+
+    /// Gives up the segments waiting ahead of a gap.
+    fn drop_ooo(&mut self, reason: &str, lost: &mut Vec<Lost>) {
+        if let Some(first) = self.ooo.iter().map(|(_, _, o)| *o).min() {
+            lost.push(Lost {
+                first_offset: first,
+                bytes: self.ooo_bytes,
+                reason: format!("{reason}: {} bytes in {} segments after a TCP gap that never filled", self.ooo_bytes, self.ooo.len()),
+            });
+        }
+        self.ooo.clear();
+        self.ooo_bytes = 0;
+    }
+
+    /// Everything the direction holds, given up: its partial message and waiting segments.
+    fn give_up(&mut self, reason: &str, lost: &mut Vec<Lost>) {
+        lost.extend(self.take_lost(reason));
+        self.drop_ooo(reason, lost);
+    }
+
     fn take_lost(&mut self, reason: &str) -> Option<Lost> {
         let lost = (!self.buf.is_empty()).then(|| Lost {
             first_offset: self.buf_start_offset.unwrap_or(0),
@@ -143,11 +174,10 @@ impl TcpStreams {
             self.sweep(ts, lost);
         }
         let flow = self.flows.entry(key).or_default();
+        let held_before = flow.held();
         flow.last_ts = ts;
         if seg.syn {
-            lost.extend(flow.take_lost("a new connection (SYN) replaced the stream"));
-            flow.ooo.clear();
-            flow.ooo_bytes = 0;
+            flow.give_up("a new connection (SYN) replaced the stream", lost);
             flow.next_seq = Some(seg.seq.wrapping_add(1));
         }
         let data_seq = if seg.syn { seg.seq.wrapping_add(1) } else { seg.seq };
@@ -156,55 +186,72 @@ impl TcpStreams {
             let rel = data_seq.wrapping_sub(flow.next_seq.unwrap_or(data_seq)) as i32;
             if flow.ooo.len() >= MAX_OOO_SEGMENTS || flow.ooo_bytes + seg.payload.len() > MAX_OOO_BYTES || rel > (1 << 20) {
                 // The gap will not fill: give up what is pending and restart here.
-                lost.extend(flow.take_lost("a TCP gap did not fill"));
-                flow.ooo.clear();
-                flow.ooo_bytes = 0;
+                flow.give_up("a TCP gap did not fill", lost);
                 flow.next_seq = Some(data_seq);
                 flow.place(data_seq, seg.payload, offset);
             } else {
                 flow.ooo_bytes += seg.payload.len();
-                flow.ooo.push((data_seq, seg.payload.to_vec()));
+                flow.ooo.push((data_seq, seg.payload.to_vec(), offset));
             }
         }
         // Segments that were waiting for this one.
         while let Some(next) = flow.next_seq
-            && let Some(i) = flow.ooo.iter().position(|(s, _)| s.wrapping_sub(next) as i32 <= 0)
+            && let Some(i) = flow.ooo.iter().position(|(s, _, _)| s.wrapping_sub(next) as i32 <= 0)
         {
-            let (s, d) = flow.ooo.swap_remove(i);
+            let (s, d, _) = flow.ooo.swap_remove(i);
             flow.ooo_bytes -= d.len();
             flow.place(s, &d, offset);
         }
         flow.messages(&mut out, offset);
+        self.buffered = self.buffered + flow.held() - held_before;
         if (seg.fin || seg.rst)
             && let Some(mut f) = self.flows.remove(&key)
         {
-            lost.extend(f.take_lost(if seg.rst { "connection reset (RST)" } else { "connection closed (FIN)" }));
+            self.buffered -= f.held();
+            f.give_up(if seg.rst { "connection reset (RST)" } else { "connection closed (FIN)" }, lost);
+        }
+        while self.buffered > MAX_BUFFERED {
+            let Some(k) = self.flows.iter().min_by_key(|(k, f)| (f.last_ts, f.buf_start_offset, **k)).map(|(k, _)| *k) else {
+                break;
+            };
+            if let Some(mut f) = self.flows.remove(&k) {
+                self.buffered -= f.held();
+                f.give_up("too much TCP data buffered", lost);
+            }
         }
         out
     }
 
     /// Lets go of directions idle too long, then of the least recently used while over the cap.
     fn sweep(&mut self, now: i64, lost: &mut Vec<Lost>) {
-        let idle: Vec<FlowKey> = self.flows.iter().filter(|(_, f)| now.saturating_sub(f.last_ts) > IDLE_US).map(|(k, _)| *k).collect();
+        // In a fixed order (not the hash map's), so that rejects come out the same every run.
+        let mut idle: Vec<FlowKey> = self.flows.iter().filter(|(_, f)| now.saturating_sub(f.last_ts) > IDLE_US).map(|(k, _)| *k).collect();
+        idle.sort_unstable();
         for k in idle {
             if let Some(mut f) = self.flows.remove(&k) {
-                lost.extend(f.take_lost("TCP connection idle"));
+                self.buffered -= f.held();
+                f.give_up("TCP connection idle", lost);
             }
         }
         while self.flows.len() >= MAX_FLOWS {
-            let Some(k) = self.flows.iter().min_by_key(|(k, f)| (f.last_ts, f.buf_start_offset, k.sport, k.dport)).map(|(k, _)| *k) else {
+            let Some(k) = self.flows.iter().min_by_key(|(k, f)| (f.last_ts, f.buf_start_offset, **k)).map(|(k, _)| *k) else {
                 break;
             };
             if let Some(mut f) = self.flows.remove(&k) {
-                lost.extend(f.take_lost("too many TCP connections"));
+                self.buffered -= f.held();
+                f.give_up("too many TCP connections", lost);
             }
         }
     }
 
     /// Gives up on everything (end of capture), in offset order.
     pub fn finish(&mut self, lost: &mut Vec<Lost>) {
-        let mut all: Vec<Lost> = self.flows.drain().filter_map(|(_, mut f)| f.take_lost("capture ended")).collect();
-        all.sort_by_key(|l| l.first_offset);
+        let mut all = Vec::new();
+        for (_, mut f) in self.flows.drain() {
+            f.give_up("capture ended", &mut all);
+        }
+        self.buffered = 0;
+        all.sort_by(|a, b| (a.first_offset, &a.reason).cmp(&(b.first_offset, &b.reason)));
         lost.extend(all);
     }
 }

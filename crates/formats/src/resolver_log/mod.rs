@@ -49,7 +49,7 @@ impl ResolverLog {
 /// non-empty lines), and no NUL byte.
 pub fn looks_like_resolver_log(head: &[u8]) -> bool {
     let head = &head[..head.len().min(64 * 1024)];
-    if head.contains(&0) {
+    if !crate::format::looks_like_text(head) {
         return false;
     }
     let text = String::from_utf8_lossy(head);

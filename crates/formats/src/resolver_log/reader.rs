@@ -73,11 +73,14 @@ pub fn read_resolver_log(
             Ok(false) => break,
             Err(e) => {
                 let reason = format!("reading the stream: {e}");
-                out.reject(Reject::text(lines.offset(), line.number + 1, reason.clone(), &[]))?;
+                out.framed();
+                // From the start of the line it broke in: its bytes so far are lost too.
+                out.reject(Reject::text(line.offset, line.number + 1, reason.clone(), &line.bytes).with_end(lines.offset()))?;
                 out.stats.stopped = Some(reason);
                 break;
             }
         }
+        out.framed();
         if line.number % 65536 == 0 {
             out.progress(line.offset);
         }

@@ -17,8 +17,10 @@ use crate::traceroute::lines::{Line, LineReader, is_blank};
 use crate::traceroute::rows::TraceOut;
 use serde_json::Value;
 
-/// Longest line read (a trace of 255 hops with ICMP extensions is about 100 KiB).
-pub const MAX_LINE: usize = 64 << 20;
+/// Longest line read (a trace of 255 hops with ICMP extensions is about 100 KiB). A line is
+/// parsed into a JSON tree, which takes up to about 50 times its size for pathological
+/// content (`[{},{},...]`), so the cap bounds memory: about 100 MiB per reader at worst.
+pub const MAX_LINE: usize = 2 << 20;
 
 /// The scamper JSON format.
 #[derive(Debug, Default, Clone, Copy)]
@@ -99,10 +101,12 @@ pub fn read_scamper_json(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dy
             Ok(None) => break,
             Ok(Some(Line::Text { offset, number, bytes })) => {
                 if !is_blank(bytes) {
+                    out.framed();
                     record(&mut out, offset, number, bytes)?;
                 }
             }
             Ok(Some(Line::TooLong { offset, number, len, head })) => {
+                out.framed();
                 out.reject(Reject::text(offset, number, format!("line of {len} bytes is longer than {MAX_LINE}"), head))?;
             }
             Err(e) => {

@@ -451,6 +451,11 @@ impl<'s> TraceOut<'s> {
         Ok(())
     }
 
+    /// The framing layer cut one more record (or damaged byte range) out of the stream.
+    pub fn framed(&mut self) {
+        self.stats.records_framed += 1;
+    }
+
     /// A record that carries no rows by design.
     pub fn skipped(&mut self) {
         self.stats.records_skipped += 1;
@@ -461,6 +466,7 @@ impl<'s> TraceOut<'s> {
     pub fn broke_off(&mut self, offset: u64, err: &std::io::Error) -> Result<(), FormatError> {
         let reason = format!("reading input: {err}");
         self.stats.stopped = Some(reason.clone());
+        self.framed();
         self.reject(Reject::binary(offset, reason, &[]))
     }
 

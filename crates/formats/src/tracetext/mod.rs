@@ -26,7 +26,7 @@ pub struct TraceText;
 /// tracepath `1?: [LOCALHOST]` line among its first lines, or (no header) a run of hop lines
 /// starting at TTL 1 with nothing else before them.
 pub fn looks_like_tracetext(head: &[u8]) -> bool {
-    if head.contains(&0) {
+    if !crate::format::looks_like_text(head) {
         return false;
     }
     let complete = match head.iter().rposition(|&b| b == b'\n') {
@@ -130,6 +130,21 @@ traceroute to 198.18.1.1 (198.18.1.1), 30 hops max, 60 byte packets
         assert_eq!(col(&sink, Table::Traceroutes, "dst_addr"), vec![Some("198.18.1.1".into()), None, None]);
         assert_eq!(col(&sink, Table::TracerouteHops, "icmp_error")[3], Some("net-unreach".into()));
         assert_eq!(col(&sink, Table::Traceroutes, "trace_id")[2], Some("feedfacefeedface:2".into()));
+    }
+
+    #[test]
+    fn endless_continuation_lines_do_not_grow_a_trace_without_end() {
+        let mut text = LINUX.lines().take(2).collect::<Vec<_>>().join("\n");
+        text.push('\n');
+        for _ in 0..3000 {
+            text.push_str("    10.0.0.7  1.0 ms  1.1 ms  bogus\n");
+        }
+        let (sink, stats) = read(&text);
+        assert_eq!((stats.records_ok, stats.records_partial), (1, 1));
+        assert_eq!(sink.rows(Table::TracerouteHops), reader::MAX_PROBES);
+        let reason = &sink.rejects[0].reason;
+        assert!(reason.contains("probes in one trace"), "{reason}");
+        assert!(reason.len() < 1000, "problems are capped: {} bytes", reason.len());
     }
 
     #[test]

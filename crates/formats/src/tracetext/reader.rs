@@ -20,6 +20,14 @@ use crate::traceroute::{Hop, StopReason, Trace, af_of, infer_stop_reason};
 /// Longest line read (longer ones are rejected without being buffered).
 const MAX_LINE: usize = 64 * 1024;
 
+/// Most probes kept per trace (255 TTLs of 16 probes): continuation lines and tracepath runs
+/// do not grow a trace without end. Probes past this are dropped, named in a `partial:`
+/// reject.
+pub const MAX_PROBES: usize = 255 * 16;
+
+/// Most problems listed per trace; the rest are counted.
+const MAX_PROBLEMS: usize = 64;
+
 #[derive(PartialEq, Clone, Copy)]
 enum Style {
     Traceroute,
@@ -38,6 +46,8 @@ struct Building {
     problems: Vec<String>,
     too_many_hops: bool,
     tracepath_reached: bool,
+    too_many_probes: bool,
+    more_problems: usize,
 }
 
 impl Building {
@@ -53,19 +63,36 @@ impl Building {
             problems: Vec::new(),
             too_many_hops: false,
             tracepath_reached: false,
+            too_many_probes: false,
+            more_problems: 0,
+        }
+    }
+
+    /// Notes a problem; past [`MAX_PROBLEMS`] they are only counted.
+    fn problem(&mut self, p: String) {
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(p);
+        } else {
+            self.more_problems += 1;
         }
     }
 
     fn add(&mut self, ttl: u16, probes: Vec<Probe>, problems: Vec<String>, ts: i64, line: u64) {
         for p in problems {
-            self.problems.push(format!("line {line}: {p}"));
+            self.problem(format!("line {line}: {p}"));
         }
         let Ok(ttl8) = u8::try_from(ttl) else {
-            self.problems.push(format!("line {line}: TTL {ttl} out of range"));
+            self.problem(format!("line {line}: TTL {ttl} out of range"));
             return;
         };
         self.last_ttl = ttl;
-        for p in probes {
+        let room = MAX_PROBES.saturating_sub(self.hops.len());
+        if probes.len() > room && !self.too_many_probes {
+            self.too_many_probes = true;
+            // First, so that it is not among the problems a long reason leaves out.
+            self.problems.insert(0, format!("line {line}: more than {MAX_PROBES} probes in one trace; the rest of its probes are dropped"));
+        }
+        for p in probes.into_iter().take(room) {
             if p.reached {
                 self.tracepath_reached = true;
                 if let (Some(a), Some(h)) = (p.addr, self.header.as_mut()) {
@@ -118,7 +145,11 @@ impl Building {
             Style::Tracepath => None,
             Style::Traceroute => infer_stop_reason(&t, reached, None, header.max_hops, false),
         };
-        (t, self.problems, self.offset, self.line, self.first_bytes)
+        let mut problems = self.problems;
+        if self.more_problems > 0 {
+            problems.push(format!("{} more problems", self.more_problems));
+        }
+        (t, problems, self.offset, self.line, self.first_bytes)
     }
 }
 
@@ -133,6 +164,7 @@ impl Reader<'_> {
         let Some(b) = self.cur.take() else {
             return Ok(());
         };
+        self.out.framed();
         let (trace, problems, offset, line, bytes) = b.into_trace(self.ts);
         self.out.trace(&trace)?;
         if !problems.is_empty() {
@@ -193,6 +225,7 @@ impl Reader<'_> {
                 _ => self.stray(offset, number, bytes, "tracepath summary without a tracepath before it")?,
             },
             LineKind::ToolMessage => {
+                self.out.framed();
                 self.out.skipped();
             }
             LineKind::Other => {
@@ -204,6 +237,7 @@ impl Reader<'_> {
     }
 
     fn stray(&mut self, offset: u64, number: u64, bytes: &[u8], why: &str) -> Result<(), FormatError> {
+        self.out.framed();
         self.out.reject(Reject::text(offset, number, why, bytes))
     }
 }
@@ -228,6 +262,7 @@ pub fn read_tracetext(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn S
             Line::TooLong { offset, number, len, head } => {
                 r.flush()?;
                 let why = format!("line of {len} bytes is longer than {MAX_LINE}");
+                r.out.framed();
                 r.out.reject(Reject::text(offset, number, why, head))?;
             }
         }

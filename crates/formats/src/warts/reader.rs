@@ -23,8 +23,12 @@ use std::io::{BufRead, Read};
 
 /// The warts magic number.
 pub const MAGIC: u16 = 0x1205;
-/// Largest record body read.
+/// Largest record body a header may announce (larger is damage, not a record).
 pub const MAX_RECORD: u32 = 64 << 20;
+/// Largest trace or ping body decoded (65535 hops of about 40 bytes is 2.6 MB); a longer one is
+/// read past without being buffered and rejected. Bodies of the object types that are only
+/// counted are never buffered.
+pub const MAX_DECODED: u32 = 16 << 20;
 /// Largest list, cycle or address record (they hold a few names and numbers).
 const MAX_SMALL_RECORD: u32 = 1 << 16;
 
@@ -118,6 +122,7 @@ impl Reader<'_> {
     /// Skips from the current position, where no plausible header starts, to the next
     /// confirmed header or the end; one reject for the range.
     fn resync(&mut self, input: &mut Input<'_>, why: &str) -> Result<(), FormatError> {
+        self.out.framed();
         let start = input.offset();
         let head = input.peek(EXCERPT_BYTES).map(<[u8]>::to_vec).unwrap_or_default();
         input.consume(1);
@@ -225,9 +230,12 @@ pub fn read_warts(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink)
             continue;
         };
         let head = head.to_vec();
+        r.out.framed();
         input.consume(8);
         body.clear();
-        let read = (&mut *input).take(u64::from(len)).read_to_end(&mut body);
+        let decoded = matches!(ty, 1..=7) && len <= MAX_DECODED;
+        let mut take = (&mut *input).take(u64::from(len));
+        let read = if decoded { take.read_to_end(&mut body) } else { std::io::copy(&mut take, &mut std::io::sink()).map(|n| n as usize) };
         let end = input.offset();
         match read {
             Err(e) => {
@@ -239,6 +247,10 @@ pub fn read_warts(input: &mut Input<'_>, ctx: &FileContext, sink: &mut dyn Sink)
                 let reason = format!("truncated {} record: header says {len} bytes, {n} present", type_name(ty));
                 r.out.reject(Reject::binary(at, reason, &head).with_end(end))?;
                 break;
+            }
+            Ok(_) if !decoded && matches!(ty, 6 | 7) => {
+                let reason = format!("{} record of {len} bytes is longer than the {MAX_DECODED}-byte cap", type_name(ty));
+                r.out.reject(Reject::binary(at, reason, &head).with_end(end))?;
             }
             Ok(_) => r.record(ty, &body, at, end, &head)?,
         }
@@ -431,6 +443,17 @@ mod tests {
         huge.extend(u32::MAX.to_be_bytes());
         let (_, stats) = read(&huge);
         assert_eq!(stats.records_rejected, 1);
+    }
+
+    #[test]
+    fn a_trace_over_the_decoding_cap_is_rejected_and_skipped_objects_are_not_buffered() {
+        let mut f = record(6, &vec![0u8; MAX_DECODED as usize + 1]);
+        f.extend(record(13, &vec![7u8; 3 << 20])); // sniff: counted, never decoded
+        f.extend(new_style_file());
+        let (sink, stats) = read(&f);
+        assert_eq!((stats.records_ok, stats.records_rejected, stats.records_skipped), (2, 1, 4), "{:?}", sink.rejects);
+        assert!(sink.rejects[0].reason.ends_with("longer than the 16777216-byte cap"), "{}", sink.rejects[0].reason);
+        assert_eq!(sink.rejects[0].end_offset, Some(8 + u64::from(MAX_DECODED) + 1));
     }
 
     #[test]
