@@ -173,5 +173,8 @@ fn only_the_lake_and_the_output_are_written_and_input_names_never_become_paths()
         };
         assert!(ok, "unexpected path in the lake: {p:?}");
     }
-    assert_eq!(all_paths(&out), ["manifest.json", "signals.parquet", "windows.csv", "windows.parquet"]);
+    assert_eq!(
+        all_paths(&out),
+        ["events.csv", "events.parquet", "footprint.parquet", "manifest.json", "signals.parquet", "windows.csv", "windows.parquet"]
+    );
 }

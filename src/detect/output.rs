@@ -364,16 +364,18 @@ pub fn write_outputs(det: &Detection, case: &Case, inputs: &[(String, String, St
         let path = path.to_path_buf();
         move |e: std::io::Error| DetectError::Output { path: path.clone(), message: e.to_string() }
     };
-    match std::fs::remove_dir_all(&tmp) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(ioerr(&tmp)(e)),
-        _ => {}
-    }
-    std::fs::create_dir_all(&tmp).map_err(ioerr(&tmp))?;
+    // The old manifest goes before anything else is touched: from here on the folder does
+    // not pass for one run's outputs until the new manifest is in place.
     let manifest_path = out.join("manifest.json");
     match std::fs::remove_file(&manifest_path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(ioerr(&manifest_path)(e)),
         _ => {}
     }
+    match std::fs::remove_dir_all(&tmp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(ioerr(&tmp)(e)),
+        _ => {}
+    }
+    std::fs::create_dir_all(&tmp).map_err(ioerr(&tmp))?;
     let oerr = |name: &str| {
         let path = out.join(name);
         move |e: arrow::error::ArrowError| DetectError::Output { path: path.clone(), message: e.to_string() }
@@ -385,10 +387,10 @@ pub fn write_outputs(det: &Detection, case: &Case, inputs: &[(String, String, St
     write_batches_atomically(&tmp, &out.join("windows.parquet"), windows.schema(), std::slice::from_ref(&windows)).map_err(lerr)?;
     write_atomic(out, "windows.csv", windows_csv(&det.windows).as_bytes())?;
     let events = events_batch(&det.events).map_err(oerr("events.parquet"))?;
-    write_batches_atomically(out, &out.join("events.parquet"), events.schema(), std::slice::from_ref(&events)).map_err(lerr)?;
+    write_batches_atomically(&tmp, &out.join("events.parquet"), events.schema(), std::slice::from_ref(&events)).map_err(lerr)?;
     write_atomic(out, "events.csv", events_csv(&det.events).as_bytes())?;
     let footprint = footprint_batch(det).map_err(oerr("footprint.parquet"))?;
-    write_batches_atomically(out, &out.join("footprint.parquet"), footprint.schema(), std::slice::from_ref(&footprint)).map_err(lerr)?;
+    write_batches_atomically(&tmp, &out.join("footprint.parquet"), footprint.schema(), std::slice::from_ref(&footprint)).map_err(lerr)?;
     let m = manifest(
         det,
         case,
