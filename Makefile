@@ -41,13 +41,13 @@ demo: build ## Run the whole pipeline on the bundled demo case (synthetic archiv
 	@echo
 	@echo "demo: the report is demo/out/report.html (and report.md, event-*.svg, summary.csv); tables in demo/out"
 
-test: ## Run every test (unit, integration, golden, property); uses ../shared when present.
-	$(CARGO) test --workspace --profile $(PROFILE) --no-fail-fast
+test: ## Run every test (unit, integration, golden, property, the cluster test); uses ../shared when present.
+	$(CARGO) test --workspace --profile $(PROFILE) --features ballista --no-fail-fast
 
 build-ballista: ## Build lightsout with the `ballista` feature (detect --engine ballista://, lightsout cluster).
 	$(CARGO) build --profile $(PROFILE) --features ballista --bin lightsout
 
-test-ballista: ## The cluster test: a Ballista scheduler and two executors on loopback, outputs compared with a local run.
+test-ballista: ## Only the cluster test: a Ballista scheduler and two executors on loopback, outputs compared with a local run.
 	$(CARGO) test --profile $(PROFILE) --features ballista --test ballista
 
 lint-ballista: ## clippy -D warnings with the `ballista` feature.
