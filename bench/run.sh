@@ -72,8 +72,29 @@ measure bgpkit "$RUNS" "$COUNT" "$BZ"
 BEFORE="rm -rf $WORK/lake" measure ingest_bz2 "$RUNS" "$BIN" ingest --threads 2 --lake "$WORK/lake" "$BZ"
 BEFORE="rm -rf $WORK/lake1" measure ingest_bz2_1t "$RUNS" "$BIN" ingest --threads 1 --lake "$WORK/lake1" "$BZ"
 BEFORE="rm -rf $WORK/lakegz" measure ingest_gz "$RUNS" "$BIN" ingest --threads 2 --lake "$WORK/lakegz" "$GZ"
-BEFORE="rm -rf $WORK/lake64" measure ingest_64 "$RUNS" "$BIN" ingest --threads 2 --lake "$WORK/lake64" "$FILES"
-BEFORE="rm -rf $WORK/lake64_1t" measure ingest_64_1t "$RUNS" "$BIN" ingest --threads 1 --lake "$WORK/lake64_1t" "$FILES"
+# The 64 files hold 8 contents 8 times (make-corpus.sh). A lake stores each content once (the
+# copies are skipped as "same content"), so ingesting the folder does an eighth of the work;
+# that run is reported as it is, and the whole work is measured as one run per copy (each
+# with the 8 distinct files of that copy) into a lake of its own.
+declare -A SEEN
+GROUPS_=()
+for f in "$FILES"/*.bz2; do
+  h=$(sha256sum "$f" | cut -c1-64)
+  k=${SEEN[$h]:-0}
+  SEEN[$h]=$((k + 1))
+  GROUPS_[k]="${GROUPS_[k]:-} $f"
+done
+for t in 1 2; do
+  {
+    echo "set -e"
+    for k in "${!GROUPS_[@]}"; do
+      echo "$BIN ingest --threads $t --lake $WORK/lake64c_${t}_$k ${GROUPS_[k]} >/dev/null"
+    done
+  } >"$WORK/ingest64_$t.sh"
+done
+BEFORE="rm -rf $WORK/lake64" measure ingest_64_dedup "$RUNS" "$BIN" ingest --threads 2 --lake "$WORK/lake64" "$FILES"
+BEFORE="rm -rf $WORK/lake64c_2_*" measure ingest_64 "$RUNS" sh "$WORK/ingest64_2.sh"
+BEFORE="rm -rf $WORK/lake64c_1_*" measure ingest_64_1t "$RUNS" sh "$WORK/ingest64_1.sh"
 BEFORE="rm -rf $WORK/lakeone" measure ingest_one "$RUNS" "$BIN" ingest --threads 2 --lake "$WORK/lakeone" "$FILES/part-00.mrt.bz2"
 BEFORE="rm -rf $WORK/lakeplain" measure ingest_plain "$RUNS" "$BIN" ingest --threads 2 --lake "$WORK/lakeplain" "$PLAIN"
 unset BEFORE
@@ -135,8 +156,9 @@ base=${WALL[bzip2]}
   row "lightsout ingest corpus.mrt.bz2 (2 threads)" ingest_bz2 "$rows" "$MB"
   row "lightsout ingest corpus.mrt.bz2 (1 thread)" ingest_bz2_1t "$rows" "$MB"
   row "lightsout ingest corpus.mrt.gz (2 threads)" ingest_gz "$rows" "$MB"
-  row "lightsout ingest 64 bz2 files (2 threads)" ingest_64 "$rows" "$MB"
-  row "lightsout ingest 64 bz2 files (1 thread)" ingest_64_1t "$rows" "$MB"
+  row "lightsout ingest 64 bz2 files, one run per copy (2 threads)" ingest_64 "$rows" "$MB"
+  row "lightsout ingest 64 bz2 files, one run per copy (1 thread)" ingest_64_1t "$rows" "$MB"
+  row "lightsout ingest the 64-file folder (copies skipped: 1/8 of the work)" ingest_64_dedup
   row "lightsout ingest 1 of the 64 files" ingest_one
   row "lightsout ingest corpus.mrt, one 387 MB file" ingest_plain "$rows" "$MB"
   row "sql SELECT count(*) FROM bgp_updates (metadata)" count_meta

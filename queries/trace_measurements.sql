@@ -18,5 +18,12 @@ WITH m AS (
 )
 SELECT u.entity, u.unit, m.kind, m.id, m.ts_us, (m.ts_us - $origin_us) / $bin_us AS bin, m.src_addr, m.dst_addr, m.reached,
        m.last_responsive_addr, m.last_responsive_asn, m.stop_reason
-FROM m
-JOIN entity_units u ON prefix_contains(u.unit, m.dst_addr)
+FROM (
+    -- The destination cut to every unit length, then looked up among the units: an equality
+    -- join, not a test of every measurement against every unit. The cut is a column of its
+    -- own because DataFusion 55's eliminate_cross_join drops a join key that is an expression
+    -- over both sides of a cross join (the join then matched every unit).
+    SELECT m.*, l.prefix_len AS cut_len, prefix_trunc(m.dst_addr, CAST(l.prefix_len AS BIGINT)) AS cut
+    FROM m CROSS JOIN (SELECT DISTINCT prefix_len FROM entity_units) l
+) m
+JOIN entity_units u ON u.prefix_len = m.cut_len AND u.unit = m.cut

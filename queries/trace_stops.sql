@@ -16,7 +16,12 @@ upstreams AS (
 ),
 inside_addr AS (
     SELECT DISTINCT f.entity, f.id
-    FROM failed f JOIN entity_units u ON f.entity = u.entity AND prefix_contains(u.unit, f.last_responsive_addr)
+    FROM (
+        -- The address cut to every unit length (see trace_measurements.sql).
+        SELECT f.entity, f.id, l.prefix_len AS cut_len, prefix_trunc(f.last_responsive_addr, CAST(l.prefix_len AS BIGINT)) AS cut
+        FROM failed f CROSS JOIN (SELECT DISTINCT prefix_len FROM entity_units) l
+    ) f
+    JOIN entity_units u ON f.entity = u.entity AND u.prefix_len = f.cut_len AND u.unit = f.cut
 ),
 classified AS (
     SELECT f.entity, f.bin, f.last_responsive_asn AS stop_asn,

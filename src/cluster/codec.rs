@@ -1,7 +1,7 @@
 //! Plan codecs: Ballista's own, plus `ip_to_asn`'s routing table as a file reference.
 //!
 //! In: plans holding lightsout's UDFs. Out: their protobuf bytes and back. A UDF that is
-//! known by name (every process registers `prefix_contains`, `moving_median` and
+//! known by name (every process registers `prefix_contains`, `prefix_trunc`, `moving_median` and
 //! `moving_count`) is written as its name alone; `ip_to_asn` also writes its
 //! [`RoutesFile`] (path and sha256 of the rows its table is built from), and decoding it
 //! gives a UDF that builds the table from that file on first use. An `ip_to_asn` whose

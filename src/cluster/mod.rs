@@ -6,7 +6,7 @@
 //! lightsout's UDFs known to them ([`scheduler`], [`executor`]; `lightsout cluster`).
 //!
 //! What travels between them: logical plans (client to scheduler) and physical plans
-//! (scheduler to executors) in DataFusion's protobuf form. `prefix_contains`,
+//! (scheduler to executors) in DataFusion's protobuf form. `prefix_contains`, `prefix_trunc`,
 //! `moving_median` and `moving_count` travel by name and every process has them registered;
 //! `ip_to_asn` carries its routing table's file reference ([`codec`]). Tables travel as
 //! listing-table scans of absolute paths, so the lake and the pipeline's shared table folder

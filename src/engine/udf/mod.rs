@@ -6,13 +6,14 @@
 pub mod ip_to_asn;
 mod moving_median;
 mod prefix_contains;
+mod prefix_trunc;
 
 use datafusion::logical_expr::{ScalarUDF, WindowUDF};
 use datafusion::prelude::SessionContext;
 
 /// The stateless scalar UDFs (every process of a cluster knows them by name).
 pub fn scalar_udfs() -> Vec<ScalarUDF> {
-    vec![ScalarUDF::from(prefix_contains::PrefixContains::new())]
+    vec![ScalarUDF::from(prefix_contains::PrefixContains::new()), ScalarUDF::from(prefix_trunc::PrefixTrunc::new())]
 }
 
 /// The window UDFs.
