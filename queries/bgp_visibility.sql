@@ -40,12 +40,28 @@ unit_vis AS (
     LEFT JOIN seen s ON ub.entity = s.entity AND ub.unit = s.unit AND ub.afi = s.afi AND ub.bin = s.bin
     LEFT JOIN full_feed_count f ON ub.afi = f.afi AND ub.bin = f.bin
 ),
+-- Units inside other units of the same entity: each unit cut to every shorter unit length and
+-- looked up (an equality join on prefix_trunc, once per pair, not per pair and bin).
+unit_lens AS (
+    SELECT DISTINCT entity, afi, prefix_len FROM entity_units
+),
+unit_cuts AS (
+    SELECT a.entity, a.afi, a.unit, l.prefix_len AS cut_len, prefix_trunc(a.unit, CAST(l.prefix_len AS BIGINT)) AS cut
+    FROM entity_units a
+    JOIN unit_lens l ON a.entity = l.entity AND a.afi = l.afi AND l.prefix_len < a.prefix_len
+),
+nested AS (
+    SELECT c.entity, c.afi, c.unit AS inner_unit, b.unit AS outer_unit
+    FROM unit_cuts c
+    JOIN entity_units b ON b.entity = c.entity AND b.afi = c.afi AND b.prefix_len = c.cut_len AND b.unit = c.cut
+),
+-- A unit is covered in a bin when a unit containing it is visible then (its weight is counted
+-- there, not twice).
 covered AS (
-    SELECT DISTINCT a.entity, a.unit, a.bin
-    FROM unit_vis a
-    JOIN unit_vis b
-      ON a.entity = b.entity AND a.afi = b.afi AND a.bin = b.bin
-     AND b.visible AND b.prefix_len < a.prefix_len AND prefix_contains(b.unit, a.unit)
+    SELECT DISTINCT n.entity, n.inner_unit AS unit, v.bin
+    FROM nested n
+    JOIN unit_vis v ON v.entity = n.entity AND v.afi = n.afi AND v.unit = n.outer_unit
+    WHERE v.visible
 )
 SELECT entity, unit AS scope, 'bgp_prefix_visibility' AS signal, CAST(NULL AS INT UNSIGNED) AS upstream_asn, bin,
        CASE WHEN full_feed_peers = 0 THEN NULL WHEN visible THEN weight ELSE 0.0 END AS value,

@@ -104,3 +104,36 @@ async fn shared_tables_give_the_same_results() {
     assert_eq!(windows_csv(&memory.windows), windows_csv(&shared.windows));
     assert_eq!(events_csv(&memory.events), events_csv(&shared.events));
 }
+
+/// Units inside other units: a visible /24 inside a visible /23 is counted once (in the /23),
+/// and a traceroute to an address inside both belongs to each unit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nested_units_are_counted_once() {
+    let d = tempfile::tempdir().unwrap();
+    build_lake(d.path());
+    // 10.0.0.0/23 holds the routed 10.0.0.0/24 (so both units are visible) and the traced
+    // 10.0.0.10; 10.0.2.0/23 stays a unit of its own.
+    let case = CASE.replace(r#"prefixes = ["10.0.0.0/24", "10.0.2.0/23"]"#, r#"prefixes = ["10.0.0.0/23", "10.0.0.0/24", "10.0.2.0/23"]"#);
+    assert_ne!(case, CASE, "the golden case changed: update this test");
+    let case = Case::parse(&case, Path::new(".")).unwrap();
+    let det = detect(&case, d.path(), &DetectOptions::default()).await.unwrap();
+    let vis = &det.tables["bgp_visibility"];
+    let rows = render(&vis.schema, &vis.batches);
+    // Bin 10 (00:10, before any event): every unit visible; the entity's IPv4 space is the two
+    // /23s, 4 /24 equivalents, not 5.
+    let at = |scope: &str, signal: &str| {
+        rows.lines()
+            .find(|l| l.contains(&format!("scope={scope} |")) && l.contains(&format!("signal={signal} |")) && l.contains("| bin=10 |"))
+            .unwrap_or_else(|| panic!("no {signal} row for {scope} in bin 10:\n{rows}"))
+            .to_string()
+    };
+    assert!(at("10.0.0.0/24", "bgp_prefix_visibility").contains("value=1.0 |"), "{rows}");
+    assert!(at("10.0.0.0/23", "bgp_prefix_visibility").contains("value=2.0 |"), "{rows}");
+    assert!(at("*", "bgp_visibility_v4").contains("value=4.0 |"), "{rows}");
+    let tm = &det.tables["trace_measurements"];
+    let traces = render(&tm.schema, &tm.batches);
+    for unit in ["10.0.0.0/23", "10.0.0.0/24"] {
+        assert!(traces.lines().any(|l| l.contains(&format!("unit={unit} |")) && l.contains("dst_addr=10.0.0.10 |")), "{unit}:\n{traces}");
+    }
+    assert!(!traces.lines().any(|l| l.contains("unit=10.0.2.0/23 |") && l.contains("dst_addr=10.0.0.10 |")), "{traces}");
+}
