@@ -6,6 +6,9 @@
 //! run's duration (ingest: three, and a rerun killed again; detect: while querying), and for
 //! detect "as soon as it starts writing" over an earlier run's outputs.
 
+mod common;
+
+use common::tree;
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
@@ -18,24 +21,6 @@ fn bin() -> PathBuf {
 
 fn run(args: &[&std::ffi::OsStr]) -> std::process::Output {
     Command::new(bin()).args(args).output().unwrap()
-}
-
-/// Every file under `dir` (hidden ones included) with its bytes, by relative path.
-fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(root: &Path, d: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        let Ok(rd) = std::fs::read_dir(d) else { return };
-        for e in rd {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                out.insert(p.strip_prefix(root).unwrap().to_path_buf(), std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 fn assert_same_tree(got: &Path, want: &Path, what: &str) {

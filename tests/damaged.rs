@@ -3,7 +3,9 @@
 //! written, the file's status and the exit code. Large cases (a JSON line of 100 MB) are made
 //! here in a temporary folder, and the ingest's peak memory is measured.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{lightsout, sql};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -21,16 +23,6 @@ fn corpus() -> Vec<PathBuf> {
         .collect();
     v.sort();
     v
-}
-
-fn lightsout() -> Command {
-    Command::cargo_bin("lightsout").unwrap()
-}
-
-fn sql(lake: &Path, q: &str) -> String {
-    let out = lightsout().args(["sql", "--format", "csv", "--lake"]).arg(lake).arg(q).output().unwrap();
-    assert!(out.status.success(), "{q}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// Runs `lightsout ingest ARGS`, returning the exit code, stderr and the peak resident memory

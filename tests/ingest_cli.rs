@@ -2,9 +2,8 @@
 
 mod common;
 
-use common::tree;
+use common::{lightsout, sql, tree};
 
-use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
 fn fixtures() -> PathBuf {
@@ -24,16 +23,6 @@ fn mrt_fixtures() -> Vec<PathBuf> {
     }
     v.sort();
     v
-}
-
-fn lightsout() -> Command {
-    Command::cargo_bin("lightsout").unwrap()
-}
-
-fn sql(lake: &Path, q: &str) -> String {
-    let out = lightsout().args(["sql", "--format", "csv", "--lake"]).arg(lake).arg(q).output().unwrap();
-    assert!(out.status.success(), "{q}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]
