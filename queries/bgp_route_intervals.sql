@@ -56,11 +56,13 @@ with_epoch AS (
                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS epoch
     FROM all_events
 ),
+-- Epoch k of a peer ends at its (k+1)-th session down: the downs numbered alone, in the order
+-- with_epoch counts them (a second pass over with_epoch would read and sort every update again).
 epoch_end AS (
-    SELECT collector, peer_ip, peer_asn, epoch - 1 AS epoch, min(ts_us) AS end_us
-    FROM with_epoch
-    WHERE kind = 'D'
-    GROUP BY collector, peer_ip, peer_asn, epoch - 1
+    SELECT collector, peer_ip, peer_asn,
+           CAST(row_number() OVER (PARTITION BY collector, peer_ip, peer_asn ORDER BY ts_us, seq) AS BIGINT) - 1 AS epoch,
+           ts_us AS end_us
+    FROM session_downs
 ),
 intervals AS (
     SELECT collector, peer_ip, peer_asn, prefix, path_id, afi, prefix_len, kind, ts_us, epoch,
