@@ -43,21 +43,31 @@ echo "bench: building ($PROFILE profile)" >&2
 cargo build -q --profile "$PROFILE" --bin lightsout
 cargo build -q --profile "$PROFILE" -p lightsout-formats --example bgpkit_count
 
-# run NAME CMD... : median wall, user+sys, max RSS of RUNS runs; output goes to $WORK/NAME.out
-declare -A WALL CPU RSS
+# once NAME CMD... : one run of CMD (after $BEFORE); its wall, user+sys and max RSS are kept
+# under NAME and its output goes to $WORK/NAME.out. summarize NAME: median wall and CPU, max RSS.
+declare -A WALL CPU RSS WALLS CPUS RSSS
+once() {
+  local name=$1; shift
+  [ -n "${BEFORE:-}" ] && eval "$BEFORE"
+  /usr/bin/time -f "%e %U %S %M" -o "$WORK/time" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || true
+  read -r w u s m <"$WORK/time"
+  WALLS[$name]="${WALLS[$name]:-} $w"
+  CPUS[$name]="${CPUS[$name]:-} $(awk "BEGIN {print $u + $s}")"
+  RSSS[$name]="${RSSS[$name]:-} $m"
+}
+median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+summarize() {
+  local name=$1
+  WALL[$name]=$(echo "${WALLS[$name]}" | median)
+  CPU[$name]=$(echo "${CPUS[$name]}" | median)
+  RSS[$name]=$(echo "${RSSS[$name]}" | tr ' ' '\n' | grep . | sort -g | tail -1)
+  echo "bench: $name ${WALL[$name]} s" >&2
+}
+# measure NAME RUNS CMD... : RUNS runs of CMD in a row.
 measure() {
   local name=$1 runs=$2; shift 2
-  local walls=() cpus=() rss=()
-  for ((i = 0; i < runs; i++)); do
-    [ -n "${BEFORE:-}" ] && eval "$BEFORE"
-    /usr/bin/time -f "%e %U %S %M" -o "$WORK/time" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || true
-    read -r w u s m <"$WORK/time"
-    walls+=("$w"); cpus+=("$(awk "BEGIN {print $u + $s}")"); rss+=("$m")
-  done
-  WALL[$name]=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  CPU[$name]=$(printf '%s\n' "${cpus[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  RSS[$name]=$(printf '%s\n' "${rss[@]}" | sort -g | tail -1)
-  echo "bench: $name ${WALL[$name]} s" >&2
+  for ((i = 0; i < runs; i++)); do once "$name" "$@"; done
+  summarize "$name"
 }
 
 BZ=$CORPUS/corpus.mrt.bz2
@@ -66,11 +76,17 @@ PLAIN=$CORPUS/corpus.mrt
 FILES=$CORPUS/files
 MB=$(awk "BEGIN {print $(stat -c %s "$PLAIN") / 1e6}")
 
-measure bzip2 "$RUNS" bzip2 -dc "$BZ"
-measure bzip2_64 "$RUNS" sh -c "for f in $FILES/*.bz2; do bzip2 -dc \$f; done"
 measure bgpdump "$SLOW_RUNS" bgpdump -m "$BZ"
 measure bgpkit "$RUNS" "$COUNT" "$BZ"
-BEFORE="rm -rf $WORK/lake" measure ingest_bz2 "$RUNS" "$BIN" ingest --threads 2 --lake "$WORK/lake" "$BZ"
+# The baselines run in turn with the ingest they are compared with (bzip2, ingest, bzip2,
+# ingest...): this machine's speed drifts by 20% over minutes, and a ratio of runs minutes
+# apart measured the drift.
+for ((i = 0; i < RUNS; i++)); do
+  BEFORE="" once bzip2 bzip2 -dc "$BZ"
+  BEFORE="rm -rf $WORK/lake" once ingest_bz2 "$BIN" ingest --threads 2 --lake "$WORK/lake" "$BZ"
+done
+summarize bzip2
+summarize ingest_bz2
 # One core: `--threads 1` alone still leaves the Parquet writer thread (and, for bzip2, the
 # block reader) running beside the parser on the second core, so scaling is measured by
 # pinning the process to one core.
@@ -98,7 +114,12 @@ for t in 1 2; do
   } >"$WORK/ingest64_$t.sh"
 done
 BEFORE="rm -rf $WORK/lake64" measure ingest_64_dedup "$RUNS" "$BIN" ingest --threads 2 --lake "$WORK/lake64" "$FILES"
-BEFORE="rm -rf $WORK/lake64c_2_*" measure ingest_64 "$RUNS" sh "$WORK/ingest64_2.sh"
+for ((i = 0; i < RUNS; i++)); do
+  BEFORE="" once bzip2_64 sh -c "for f in $FILES/*.bz2; do bzip2 -dc \$f; done"
+  BEFORE="rm -rf $WORK/lake64c_2_*" once ingest_64 sh "$WORK/ingest64_2.sh"
+done
+summarize bzip2_64
+summarize ingest_64
 BEFORE="rm -rf $WORK/lake64c_1_*" measure ingest_64_1t "$RUNS" sh "$WORK/ingest64_1.sh"
 BEFORE="rm -rf $WORK/lakeone" measure ingest_one "$RUNS" "$BIN" ingest --threads 2 --lake "$WORK/lakeone" "$FILES/part-00.mrt.bz2"
 BEFORE="rm -rf $WORK/lakeplain" measure ingest_plain "$RUNS" "$BIN" ingest --threads 2 --lake "$WORK/lakeplain" "$PLAIN"
