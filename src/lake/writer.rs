@@ -27,9 +27,9 @@ pub const NO_STATISTICS: &[&str] = &["as_path", "communities", "aggregator", "ne
 
 /// Writer settings shared by every part: zstd level 1 (fast, about 10x on MRT rows),
 /// dictionary encoding (the default) for the repetitive text columns, row-group statistics
-/// on every column but [`NO_STATISTICS`] and page-level statistics with page indexes on the time columns, so that
-/// time filters prune row groups and pages without paying for page statistics of every
-/// text column.
+/// on every column but [`NO_STATISTICS`], and page-level statistics with page indexes on the
+/// time columns, so that time filters prune row groups and pages without paying for page
+/// statistics of every text column.
 pub fn writer_properties() -> WriterProperties {
     let mut b = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).expect("zstd level 1 is valid")))
@@ -216,13 +216,9 @@ impl Sink for LakeSink<'_> {
             .and_then(|c| c.as_any().downcast_ref::<TimestampMicrosecondArray>())
             .ok_or_else(|| SinkError(format!("{table}: no timestamp column {col}")))?;
         let day = |i: usize| ts.value(i).div_euclid(86_400_000_000);
-        let (first, last) = (day(0), day(ts.len() - 1));
-        if first == last && (0..ts.len()).all(|i| day(i) == first) {
-            return self.write_part(table, Some(date_of(ts.value(0))), &batch).map_err(err);
-        }
-        // Rows of several days: one part per day, in day order. Days in runs (an archive in
-        // time order, or files of different days concatenated) are zero-copy slices; only a
-        // day whose rows are scattered is gathered with `take`.
+        // One part per day, in day order. Days in runs (one day, an archive in time order, or
+        // files of different days concatenated) are zero-copy slices; only when a day's rows
+        // are scattered is every day gathered with `take`.
         let mut runs: Vec<(i64, usize, usize)> = Vec::new();
         for i in 0..ts.len() {
             match runs.last_mut() {

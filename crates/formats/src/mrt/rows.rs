@@ -148,6 +148,34 @@ impl RouteCols {
         self.record_offset.append_value(offset);
         self.file_id.append_value(&ctx.file_id);
     }
+
+    /// `collector`, `peer_ip`, `peer_asn`: the columns that lead both tables.
+    fn take_peer(&mut self, n: usize) -> [ArrayRef; 3] {
+        [take_str(&mut self.collector, n), take_str(&mut self.peer_ip, n), take_prim(&mut self.peer_asn, n)]
+    }
+
+    /// `prefix` to `communities`: the route, in both tables' column order.
+    fn take_route(&mut self, n: usize) -> [ArrayRef; 12] {
+        [
+            take_str(&mut self.prefix, n),
+            take_prim(&mut self.prefix_len, n),
+            take_prim(&mut self.afi, n),
+            take_prim(&mut self.path_id, n),
+            take_prim(&mut self.origin_asn, n),
+            take_prim(&mut self.upstream_asn, n),
+            take_str(&mut self.as_path, n),
+            take_str(&mut self.next_hop, n),
+            take_str(&mut self.origin, n),
+            take_prim(&mut self.local_pref, n),
+            take_prim(&mut self.med, n),
+            take_str(&mut self.communities, n),
+        ]
+    }
+
+    /// `mrt_type`, `record_offset`, `file_id`: the columns that end both tables.
+    fn take_provenance(&mut self, n: usize) -> [ArrayRef; 3] {
+        [take_str(&mut self.mrt_type, n), take_prim(&mut self.record_offset, n), take_str(&mut self.file_id, n)]
+    }
 }
 
 /// Writes a prefix as `a.b.c.d/len` (IPv4 without the formatting machinery; IPv6 through it).
@@ -422,30 +450,13 @@ impl UpdateRows {
         }
         let n = self.len;
         let r = &mut self.route;
-        let cols: Vec<ArrayRef> = vec![
-            take_prim(&mut self.ts, n),
-            take_str(&mut r.collector, n),
-            take_str(&mut r.peer_ip, n),
-            take_prim(&mut r.peer_asn, n),
-            take_str(&mut self.elem_type, n),
-            take_str(&mut r.prefix, n),
-            take_prim(&mut r.prefix_len, n),
-            take_prim(&mut r.afi, n),
-            take_prim(&mut r.path_id, n),
-            take_prim(&mut r.origin_asn, n),
-            take_prim(&mut r.upstream_asn, n),
-            take_str(&mut r.as_path, n),
-            take_str(&mut r.next_hop, n),
-            take_str(&mut r.origin, n),
-            take_prim(&mut r.local_pref, n),
-            take_prim(&mut r.med, n),
-            take_str(&mut r.communities, n),
-            take_bool(&mut self.atomic, n),
-            take_str(&mut self.aggregator, n),
-            take_str(&mut r.mrt_type, n),
-            take_prim(&mut r.record_offset, n),
-            take_str(&mut r.file_id, n),
-        ];
+        let mut cols: Vec<ArrayRef> = vec![take_prim(&mut self.ts, n)];
+        cols.extend(r.take_peer(n));
+        cols.push(take_str(&mut self.elem_type, n));
+        cols.extend(r.take_route(n));
+        cols.push(take_bool(&mut self.atomic, n));
+        cols.push(take_str(&mut self.aggregator, n));
+        cols.extend(r.take_provenance(n));
         self.len = 0;
         emit(sink, Table::BgpUpdates, cols)
     }
@@ -491,28 +502,11 @@ impl RibRows {
         }
         let n = self.len;
         let r = &mut self.route;
-        let cols: Vec<ArrayRef> = vec![
-            take_prim(&mut self.dump_ts, n),
-            take_str(&mut r.collector, n),
-            take_str(&mut r.peer_ip, n),
-            take_prim(&mut r.peer_asn, n),
-            take_str(&mut r.prefix, n),
-            take_prim(&mut r.prefix_len, n),
-            take_prim(&mut r.afi, n),
-            take_prim(&mut r.path_id, n),
-            take_prim(&mut r.origin_asn, n),
-            take_prim(&mut r.upstream_asn, n),
-            take_str(&mut r.as_path, n),
-            take_str(&mut r.next_hop, n),
-            take_str(&mut r.origin, n),
-            take_prim(&mut r.local_pref, n),
-            take_prim(&mut r.med, n),
-            take_str(&mut r.communities, n),
-            take_prim(&mut self.originated_ts, n),
-            take_str(&mut r.mrt_type, n),
-            take_prim(&mut r.record_offset, n),
-            take_str(&mut r.file_id, n),
-        ];
+        let mut cols: Vec<ArrayRef> = vec![take_prim(&mut self.dump_ts, n)];
+        cols.extend(r.take_peer(n));
+        cols.extend(r.take_route(n));
+        cols.push(take_prim(&mut self.originated_ts, n));
+        cols.extend(r.take_provenance(n));
         self.len = 0;
         emit(sink, Table::BgpRib, cols)
     }
