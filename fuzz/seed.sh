@@ -47,6 +47,13 @@ seed dnstap_message plain $F/dns/*.fstrm $F/dns/*.dnstap
 seed zeek plain $F/dns/own_zeek_dns.* $F/dns/zeek/*.dns.log $F/damaged/zeek-*
 seed resolver_log plain $F/dns/own_bind*.log $F/dns/own_unbound.log $F/damaged/resolver_log-*
 seed pcap plain $F/dns/*.pcap $F/dns/*.pcapng $F/dns/zeek/*.pcap $F/damaged/pcap-*
+# bzip2_block: small complete blocks (bzip2 of a few KiB of each fixture, without the 4-byte
+# stream header), so that mutations start from blocks that decode.
+mkdir -p fuzz/corpus/bzip2_block
+for f in $F/mrt/* $F/dns/*.log $F/traceroute/*.txt; do
+  [ -f "$f" ] || continue
+  { decompressed "$f" 2>/dev/null || true; } | head -c 6000 | bzip2 -9 | tail -c +5 >"fuzz/corpus/bzip2_block/seed-$(echo "$f" | tr '/' '_')"
+done
 seed decompress raw $F/mrt/*.gz $F/mrt/*.bz2 $F/mrt/variants/* $F/dns/*.gz $F/traceroute/lab/*.gz $F/damaged/*
 for t in fuzz/fuzz_targets/*.rs; do
   t=$(basename "$t" .rs)

@@ -118,7 +118,7 @@ dnstap-frame-length-huge.dnstap,289,,3207,data frame length 4294967280 exceeds t
 dnstap-truncated.dnstap,1594,,1603,truncated data frame: 5 of 113 bytes
 garbage.gz,0,,1024,gzip stream broken at the start: corrupt deflate
 mrt-bitflip-attribute-length.mrt,390,,552,"Error: not enough bytes to read. remaining: 107,"
-mrt-cut-bzip2-first-block.bz2,0,,10469,bzip2 stream broken at the start: decompression 
+mrt-cut-bzip2-first-block.bz2,0,,10469,bzip2 stream broken at the start: bzip2 block do
 mrt-cut-bzip2-mid-stream.bz2,109703,,109786,MRT recovery failed at decompressed offset 10970
 mrt-cut-gzip.gz,100540,,100652,MRT recovery failed at decompressed offset 10054
 mrt-cut-xz.xz,153396,,153400,MRT recovery failed at decompressed offset 15339

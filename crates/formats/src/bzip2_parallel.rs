@@ -6,14 +6,18 @@
 //! A bzip2 stream is a header (`BZh1`..`BZh9`), blocks that each start with the 48-bit magic
 //! 0x314159265359 (not byte-aligned) and carry their own CRC, and an end-of-stream magic
 //! 0x177245385090 with the stream CRC. Each block decompresses on its own: it is cut out of
-//! the bit stream, wrapped as a one-block stream (`BZh9`, the block, the end magic, the block
-//! CRC as the stream CRC) and handed to a worker thread. The reader keeps a bounded number of
-//! blocks in flight and serves their output in order. A block that does not decompress
+//! the bit stream and handed to a worker thread (or, with no workers, decompressed on the
+//! reading thread), which decodes it with [`crate::bzip2_block`] (about twice libbzip2's
+//! speed). A block that decoder refuses is wrapped as a one-block stream (`BZh9`, the block,
+//! the end magic, the block CRC as the stream CRC) for libbzip2, whose verdict stands. The
+//! reader keeps a bounded number of blocks in flight and serves their output in order. A block that does not decompress
 //! (damage, a truncated file, or a false magic inside compressed data) is decompressed again
 //! joined with the next block; if that fails too, the reader returns the error after the
 //! output of every block before it, as a sequential decoder would.
 
 use std::collections::BTreeMap;
+
+use crate::bzip2_block::BlockDecoder;
 use std::io::{self, Read};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -126,12 +130,47 @@ fn read_bits(src: &[u8], from: u64, n: u32) -> u64 {
     v
 }
 
+thread_local! {
+    static BLOCK_DECODER: std::cell::RefCell<BlockDecoder> = std::cell::RefCell::new(BlockDecoder::new());
+}
+
+/// Decompresses a segment with the fast block decoder; a segment it refuses (damage, a block
+/// cut by a false magic, a randomised block) goes to libbzip2, whose verdict stands.
 fn decompress_segment(seg: &BitBuf) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(1 << 20);
+    let fast = BLOCK_DECODER.with(|d| d.borrow_mut().decode(&seg.bytes, seg.nbits, &mut out));
+    // The block must fill its segment: bits left over mean a cut stream or damage.
+    if fast.is_ok_and(|used| used == seg.nbits) {
+        return Ok(out);
+    }
+    decompress_segment_libbz2(seg)
+}
+
+/// Decompresses the block whose magic starts at bit 0 of `bytes` (`nbits` long) with
+/// libbzip2, the reference the fast decoder is checked against (tests, fuzzing).
+pub fn decode_block_with_libbz2(bytes: &[u8], nbits: u64) -> Result<Vec<u8>, String> {
+    decompress_segment_libbz2(&BitBuf { bytes: bytes.to_vec(), nbits })
+}
+
+fn decompress_segment_libbz2(seg: &BitBuf) -> Result<Vec<u8>, String> {
     let stream = as_stream(seg);
     let mut out = Vec::with_capacity(1 << 20);
     bzip2::read::BzDecoder::new(&stream[..]).read_to_end(&mut out).map_err(|e| e.to_string())?;
     Ok(out)
 }
+
+/// The values the byte after a magic's first (partial) byte can take.
+static SECOND_BYTE: std::sync::LazyLock<[bool; 256]> = std::sync::LazyLock::new(|| {
+    let mut t = [false; 256];
+    for magic in [BLOCK_MAGIC, EOS_MAGIC] {
+        for shift in 0..8u32 {
+            // The magic starts `shift` bits into byte k; byte k + 1 holds its bits
+            // 8 - shift .. 16 - shift.
+            t[((magic >> (48 - 16 + shift)) & 0xff) as usize] = true;
+        }
+    }
+    t
+});
 
 /// Finds the bit offsets of block and end-of-stream magics in `buf` that start at or after
 /// bit `from`.
@@ -143,6 +182,11 @@ fn magics(buf: &[u8], from: u64) -> Vec<(u64, bool)> {
     }
     // A 64-bit window over bytes k..k+8 holds every 48-bit string starting in byte k.
     for k in start_byte..=buf.len() - 7 {
+        // Byte k + 1 lies inside a magic starting anywhere in byte k: 16 of its 256 values
+        // can (two magics, eight shifts).
+        if !SECOND_BYTE[buf[k + 1] as usize] {
+            continue;
+        }
         let mut w = [0u8; 8];
         let avail = (buf.len() - k).min(8);
         w[..avail].copy_from_slice(&buf[k..k + avail]);
@@ -169,6 +213,8 @@ fn magics(buf: &[u8], from: u64) -> Vec<(u64, bool)> {
 
 /// A bzip2 decoder that decompresses blocks on `workers` threads.
 pub struct ParallelBzDecoder<R: Read> {
+    /// No worker threads: segments are decompressed as they are cut.
+    inline: bool,
     input: R,
     /// Compressed bytes not yet cut into segments; bit 0 of `pending` is `pending_start`.
     pending: Vec<u8>,
@@ -195,9 +241,11 @@ pub struct ParallelBzDecoder<R: Read> {
 }
 
 impl<R: Read> ParallelBzDecoder<R> {
+    /// A decoder with `workers` threads; with 0, blocks are decompressed on the reading thread
+    /// (for small files, and for runs that parallelise across files instead).
     pub fn new(input: R, workers: usize) -> Self {
-        let workers = workers.max(1);
-        let max_in_flight = workers * 3;
+        let inline = workers == 0;
+        let max_in_flight = workers.max(1) * 3;
         // Both channels hold every job in flight: no send ever blocks, so the reader (which
         // sends jobs and receives results on one thread) and the workers cannot wait on each
         // other.
@@ -224,6 +272,7 @@ impl<R: Read> ParallelBzDecoder<R> {
             })
             .collect();
         ParallelBzDecoder {
+            inline,
             input,
             pending: Vec::new(),
             seg_start: None,
@@ -253,6 +302,15 @@ impl<R: Read> ParallelBzDecoder<R> {
 
     /// Hands queued segments to the workers while fewer than `max_in_flight` are out.
     fn pump(&mut self) -> io::Result<()> {
+        if self.inline {
+            while let Some(bits) = self.queued.pop_front() {
+                let seq = self.next_seq;
+                self.next_seq += 1;
+                let out = decompress_segment(&bits).map_err(|e| (e, bits));
+                self.ready.insert(seq, out);
+            }
+            return Ok(());
+        }
         while self.in_flight < self.max_in_flight {
             let Some(bits) = self.queued.pop_front() else { break };
             let seq = self.next_seq;

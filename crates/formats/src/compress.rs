@@ -53,7 +53,7 @@ impl Compression {
         Ok(match self {
             Compression::None => raw,
             Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(1 << 16, raw))),
-            Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(io::BufReader::with_capacity(1 << 16, raw))),
+            Compression::Bzip2 => Box::new(crate::bzip2_parallel::ParallelBzDecoder::new(io::BufReader::with_capacity(1 << 16, raw), 0)),
             Compression::Xz => Box::new(liblzma::read::XzDecoder::new_multi_decoder(io::BufReader::with_capacity(1 << 16, raw))),
             Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(raw)?),
         })

@@ -11,6 +11,7 @@
 
 pub mod accounting;
 pub mod atlas;
+pub mod bzip2_block;
 pub mod bzip2_parallel;
 pub mod compress;
 pub mod dns;
