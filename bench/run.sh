@@ -5,6 +5,7 @@
 #
 # Measures, side by side, wall time, CPU time (user + sys) and peak RSS (GNU time) of:
 #   bzip2 -dc (one file; and over the 64 files), bgpdump -m, a bgpkit-parser element count,
+#   lightsout's bzip2 decoder and libbzip2 alone (one core),
 #   lightsout ingest of each corpus form (2 threads, and 1 thread for the scaling), of one
 #   file of the 64, of the decompressed corpus (one 387 MB file), and detection for one entity
 #   over the bench lake against a bare count.
@@ -24,6 +25,7 @@ TARGET=${CARGO_TARGET_DIR:-target}
 PDIR=$PROFILE; [ "$PROFILE" = bench ] && PDIR=release; [ "$PROFILE" = dev ] && PDIR=debug
 BIN=$TARGET/$PDIR/lightsout
 COUNT=$TARGET/$PDIR/examples/bgpkit_count
+DECODE=$TARGET/$PDIR/examples/bz2_decode
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lightsout-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
@@ -41,7 +43,7 @@ fi
 
 echo "bench: building ($PROFILE profile)" >&2
 cargo build -q --profile "$PROFILE" --bin lightsout
-cargo build -q --profile "$PROFILE" -p lightsout-formats --example bgpkit_count
+cargo build -q --profile "$PROFILE" -p lightsout-formats --example bgpkit_count --example bz2_decode
 
 # once NAME CMD... : one run of CMD (after $BEFORE); its wall, user+sys and max RSS are kept
 # under NAME and its output goes to $WORK/NAME.out. summarize NAME: median wall and CPU, max RSS.
@@ -78,6 +80,10 @@ MB=$(awk "BEGIN {print $(stat -c %s "$PLAIN") / 1e6}")
 
 measure bgpdump "$SLOW_RUNS" bgpdump -m "$BZ"
 measure bgpkit "$RUNS" "$COUNT" "$BZ"
+# The decompressors alone, on one core: lightsout's block decoder and libbzip2 (the bzip2
+# crate), both reading into memory and discarding.
+measure decode_ours "$RUNS" taskset -c 0 "$DECODE" "$BZ" 0
+measure decode_libbz2 "$RUNS" taskset -c 0 "$DECODE" "$BZ" libbz2
 # The baselines run in turn with the ingest they are compared with (bzip2, ingest, bzip2,
 # ingest...): this machine's speed drifts by 20% over minutes, and a ratio of runs minutes
 # apart measured the drift.
@@ -179,6 +185,8 @@ base=${WALL[bzip2]}
   row "bzip2 -dc over the 64 files" bzip2_64 "" "$MB"
   row "bgpdump -m corpus.mrt.bz2" bgpdump "$elems" "$MB"
   row "bgpkit-parser element count (1 thread)" bgpkit "$elems" "$MB"
+  row "lightsout's bzip2 decoder alone (1 core)" decode_ours "" "$MB"
+  row "libbzip2 (bzip2 crate) alone (1 core)" decode_libbz2 "" "$MB"
   row "lightsout ingest corpus.mrt.bz2 (2 threads)" ingest_bz2 "$rows" "$MB"
   row "lightsout ingest corpus.mrt.bz2 (1 core: taskset -c 0, --threads 1)" ingest_bz2_1t "$rows" "$MB"
   row "lightsout ingest corpus.mrt.gz (2 threads)" ingest_gz "$rows" "$MB"

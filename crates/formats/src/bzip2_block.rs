@@ -216,6 +216,8 @@ pub struct BlockDecoder {
     /// The lanes' output regions, and the pieces joined in order.
     lanes: Vec<u8>,
     joined: Vec<u8>,
+    /// Blocks followed one step at a time because their pieces did not join (tests).
+    single_walks: u64,
 }
 
 impl Default for BlockDecoder {
@@ -234,6 +236,7 @@ impl BlockDecoder {
             order: Vec::new(),
             lanes: Vec::new(),
             joined: Vec::new(),
+            single_walks: 0,
         }
     }
 
@@ -399,6 +402,7 @@ impl BlockDecoder {
         let out_start = out.len();
         if !self.follow_pieces(start, n, out) {
             out.truncate(out_start);
+            self.single_walks += 1;
             follow_one(&self.tt, start, n, out);
         }
 
@@ -830,6 +834,21 @@ mod tests {
         for data in [&text[..], b"a", b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", b"abababababababababab", &[0u8; 100_000][..], b"hello world"] {
             let file = bz(data, 9);
             assert_eq!(decode_single(&file).unwrap(), data, "{} bytes", data.len());
+        }
+    }
+
+    #[test]
+    fn a_periodic_block_is_followed_in_one_walk_and_others_in_pieces() {
+        let mut d = BlockDecoder::new();
+        for (data, walks) in
+            [(b"abcabcabcabc".repeat(10_000), 1), ((0..120_000u32).map(|i| (i.wrapping_mul(i) / 7 % 253) as u8).collect(), 0)]
+        {
+            let body = &bz(&data, 9)[4..];
+            let mut out = Vec::new();
+            let before = d.single_walks;
+            d.decode(body, body.len() as u64 * 8, &mut out).unwrap();
+            assert_eq!(out, data);
+            assert_eq!(d.single_walks - before, walks);
         }
     }
 
