@@ -257,6 +257,7 @@ impl<R: Read> ParallelBzDecoder<R> {
                 let rx = job_rx.clone();
                 let tx = done_tx.clone();
                 std::thread::spawn(move || {
+                    crate::readahead::lower_helper_priority();
                     loop {
                         let job = match rx.lock() {
                             Ok(r) => r.recv(),

@@ -30,6 +30,7 @@ impl ReadAhead {
     pub fn new<R: Read + Send + 'static>(mut inner: R) -> Self {
         let (tx, rx) = sync_channel(DEPTH);
         let handle = std::thread::spawn(move || {
+            lower_helper_priority();
             loop {
                 let mut buf = vec![0u8; CHUNK];
                 let mut n = 0;
@@ -100,6 +101,30 @@ impl Drop for ReadAhead {
         if let Some(h) = self.handle.take() {
             let _ = h.join();
         }
+    }
+}
+
+/// The nice value helper threads add to their own (`LIGHTSOUT_HELPER_NICE`, default 5; 0
+/// leaves them alone).
+pub const DEFAULT_HELPER_NICE: i32 = 5;
+
+/// Lowers the calling thread's scheduling priority (Linux: nice values are per thread) for
+/// helper threads that feed or drain the parsing thread: bzip2 block workers and Parquet
+/// writers. The parser is the one serial stage; with the helpers a little lower it runs
+/// whenever it can and they fill the gaps, instead of all of them sharing two cores evenly
+/// (ingest of the bz2 bench corpus on 2 cores: 8.1 s -> 7.3 s, the same CPU time). A helper
+/// never waits on a starved parser for long: when the parser blocks, the helpers run.
+pub fn lower_helper_priority() {
+    let nice = std::env::var("LIGHTSOUT_HELPER_NICE").ok().and_then(|v| v.parse::<i32>().ok()).unwrap_or(DEFAULT_HELPER_NICE);
+    if nice <= 0 {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    // SAFETY: getpriority/setpriority on the calling thread (who = 0) only read and change
+    // its nice value; errors (a value out of range) leave it as it was.
+    unsafe {
+        let current = libc::getpriority(libc::PRIO_PROCESS, 0);
+        libc::setpriority(libc::PRIO_PROCESS, 0, (current + nice).min(19));
     }
 }
 
