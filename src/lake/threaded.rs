@@ -65,7 +65,6 @@ pub fn with_writer_thread<T: Send>(
     std::thread::scope(|s| {
         let failed_ref = &failed;
         let writer = s.spawn(move || {
-            lightsout_formats::readahead::lower_helper_priority();
             let mut error: Option<SinkError> = None;
             for msg in rx {
                 if error.is_some() {
