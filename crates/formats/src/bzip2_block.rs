@@ -207,8 +207,10 @@ impl Table {
 /// Buffers reused from block to block on one thread.
 pub struct BlockDecoder {
     tables: Vec<Table>,
-    /// The block's bytes (low 8 bits) and, once linked, the inverse BWT's next index.
-    tt: LinkTable,
+    /// The block's bytes (low 8 bits) and, once linked, the inverse BWT's next index. A 4 MiB
+    /// table read at random: the lightsout binary's allocator (mimalloc) keeps it on
+    /// transparent huge pages; an mmap of its own advised for them measured no better.
+    tt: Vec<u32>,
     /// Where pieces of the cycle start (sorted), the pieces, and the order that joins them.
     starts: Vec<usize>,
     pieces: Vec<Piece>,
@@ -230,7 +232,7 @@ impl BlockDecoder {
     pub fn new() -> Self {
         BlockDecoder {
             tables: (0..MAX_GROUPS).map(|_| Table::new()).collect(),
-            tt: LinkTable::new(1 << 20),
+            tt: vec![0; 1 << 20],
             starts: Vec::new(),
             pieces: Vec::new(),
             order: Vec::new(),
@@ -574,108 +576,6 @@ fn move_to_front(mtf: &mut [u8; 256], i: usize) -> u8 {
         mtf[0] = b;
     }
     b
-}
-
-/// The inverse BWT's table: 4 MiB followed at random, so on huge pages where the kernel gives
-/// them (with 4 KiB pages nearly every step also misses the TLB).
-struct LinkTable {
-    #[cfg(target_os = "linux")]
-    huge: Option<huge::HugeBuf>,
-    vec: Vec<u32>,
-}
-
-impl LinkTable {
-    fn new(len: usize) -> Self {
-        #[cfg(target_os = "linux")]
-        if let Some(h) = huge::HugeBuf::new(len) {
-            return LinkTable { huge: Some(h), vec: Vec::new() };
-        }
-        LinkTable {
-            #[cfg(target_os = "linux")]
-            huge: None,
-            vec: vec![0; len],
-        }
-    }
-}
-
-impl std::ops::Deref for LinkTable {
-    type Target = [u32];
-    fn deref(&self) -> &[u32] {
-        #[cfg(target_os = "linux")]
-        if let Some(h) = &self.huge {
-            return h.as_slice();
-        }
-        &self.vec
-    }
-}
-
-impl std::ops::DerefMut for LinkTable {
-    fn deref_mut(&mut self) -> &mut [u32] {
-        #[cfg(target_os = "linux")]
-        if let Some(h) = &mut self.huge {
-            return h.as_mut_slice();
-        }
-        &mut self.vec
-    }
-}
-
-#[cfg(target_os = "linux")]
-mod huge {
-    //! An anonymous mapping of `u32`s aligned to 2 MiB and advised to use transparent huge pages.
-
-    const HUGE: usize = 2 << 20;
-
-    pub struct HugeBuf {
-        ptr: *mut u32,
-        len: usize,
-        map: *mut libc::c_void,
-        map_len: usize,
-    }
-
-    impl HugeBuf {
-        pub fn new(len: usize) -> Option<Self> {
-            let bytes = len.checked_mul(4)?;
-            let map_len = bytes.checked_add(HUGE)?;
-            // SAFETY: a fresh private anonymous mapping (zero-filled), owned by the value
-            // returned and unmapped in `drop`.
-            let map = unsafe {
-                libc::mmap(
-                    std::ptr::null_mut(),
-                    map_len,
-                    libc::PROT_READ | libc::PROT_WRITE,
-                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                    -1,
-                    0,
-                )
-            };
-            if map == libc::MAP_FAILED {
-                return None;
-            }
-            let aligned = (map as usize).div_ceil(HUGE) * HUGE;
-            // SAFETY: `aligned..aligned + bytes` lies inside the mapping. Advice only: where
-            // the kernel refuses it the pages stay small.
-            unsafe { libc::madvise(aligned as *mut libc::c_void, bytes, libc::MADV_HUGEPAGE) };
-            Some(HugeBuf { ptr: aligned as *mut u32, len, map, map_len })
-        }
-
-        pub fn as_slice(&self) -> &[u32] {
-            // SAFETY: `len` u32s from `ptr` are inside the mapping, initialised (zero-filled
-            // at mapping), aligned, and borrowed through `self`.
-            unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
-        }
-
-        pub fn as_mut_slice(&mut self) -> &mut [u32] {
-            // SAFETY: as in `as_slice`, borrowed mutably through `self`.
-            unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
-        }
-    }
-
-    impl Drop for HugeBuf {
-        fn drop(&mut self) {
-            // SAFETY: the mapping made in `new`, unmapped once.
-            unsafe { libc::munmap(self.map, self.map_len) };
-        }
-    }
 }
 
 /// Follows the cycle from `start` for `n` bytes, one step at a time (libbzip2's way), and
