@@ -665,11 +665,12 @@ static CRC_TABLES: std::sync::LazyLock<[[u32; 256]; 8]> = std::sync::LazyLock::n
 });
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::io::Write;
 
-    fn bz(data: &[u8], level: u32) -> Vec<u8> {
+    /// `data` compressed by libbzip2 at `level` (shared with `bzip2_parallel`'s tests).
+    pub(crate) fn bz(data: &[u8], level: u32) -> Vec<u8> {
         let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::new(level));
         e.write_all(data).unwrap();
         e.finish().unwrap()

@@ -491,13 +491,7 @@ impl<R: Read> Drop for ParallelBzDecoder<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
-
-    fn bz(data: &[u8], level: u32) -> Vec<u8> {
-        let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::new(level));
-        e.write_all(data).unwrap();
-        e.finish().unwrap()
-    }
+    use crate::bzip2_block::tests::bz;
 
     fn sample(n: usize) -> Vec<u8> {
         let mut x: u64 = 7;
