@@ -40,36 +40,44 @@ session_downs AS (
     WHERE old_state = 'Established' AND new_state <> 'Established'
       AND ts >= $lookback_ts AND ts < $end_ts
 ),
-all_events AS (
-    SELECT collector, peer_ip, peer_asn, prefix, path_id, afi, prefix_len, ts_us, seq, kind, upstream_asn, origin_asn
-    FROM route_events
-    UNION ALL
-    SELECT collector, peer_ip, peer_asn, CAST(NULL AS VARCHAR), CAST(NULL AS INT UNSIGNED), CAST(NULL AS TINYINT UNSIGNED),
-           CAST(NULL AS TINYINT UNSIGNED), ts_us, seq, 'D', CAST(NULL AS INT UNSIGNED), CAST(NULL AS INT UNSIGNED)
-    FROM session_downs
+-- Each route event's successor on the same (peer, prefix, path id): the one sort over every
+-- update. Only announcements open an interval, so only they go on.
+announced AS (
+    SELECT collector, peer_ip, peer_asn, prefix, path_id, afi, prefix_len, ts_us, seq, kind,
+           upstream_asn, origin_asn, next_us
+    FROM (
+        SELECT *,
+               lead(ts_us) OVER (PARTITION BY collector, peer_ip, peer_asn, prefix, path_id ORDER BY ts_us, seq) AS next_us
+        FROM route_events
+    ) e
+    WHERE kind = 'A'
 ),
--- Session epochs: the number of session downs of the peer up to each event.
+-- Session epochs: the number of session downs of the peer up to each announcement (the
+-- announcements and the downs of a peer in one order; withdrawals do not change the count,
+-- so they need not be sorted again).
 with_epoch AS (
     SELECT *,
            sum(CASE WHEN kind = 'D' THEN 1 ELSE 0 END) OVER (
                PARTITION BY collector, peer_ip, peer_asn ORDER BY ts_us, seq, kind
                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS epoch
-    FROM all_events
+    FROM (
+        SELECT collector, peer_ip, peer_asn, prefix, path_id, afi, prefix_len, ts_us, seq, kind,
+               upstream_asn, origin_asn, next_us
+        FROM announced
+        UNION ALL
+        SELECT collector, peer_ip, peer_asn, CAST(NULL AS VARCHAR), CAST(NULL AS INT UNSIGNED),
+               CAST(NULL AS TINYINT UNSIGNED), CAST(NULL AS TINYINT UNSIGNED), ts_us, seq, 'D',
+               CAST(NULL AS INT UNSIGNED), CAST(NULL AS INT UNSIGNED), CAST(NULL AS BIGINT)
+        FROM session_downs
+    ) a
 ),
 -- Epoch k of a peer ends at its (k+1)-th session down: the downs numbered alone, in the order
--- with_epoch counts them (a second pass over with_epoch would read and sort every update again).
+-- with_epoch counts them.
 epoch_end AS (
     SELECT collector, peer_ip, peer_asn,
            CAST(row_number() OVER (PARTITION BY collector, peer_ip, peer_asn ORDER BY ts_us, seq) AS BIGINT) - 1 AS epoch,
            ts_us AS end_us
     FROM session_downs
-),
-intervals AS (
-    SELECT collector, peer_ip, peer_asn, prefix, path_id, afi, prefix_len, kind, ts_us, epoch,
-           upstream_asn, origin_asn,
-           lead(ts_us) OVER (PARTITION BY collector, peer_ip, peer_asn, prefix, path_id ORDER BY ts_us, seq) AS next_us
-    FROM with_epoch
-    WHERE kind <> 'D'
 )
 SELECT i.collector, i.peer_ip, i.peer_asn, i.prefix, i.path_id, i.afi, i.prefix_len,
        i.origin_asn, i.upstream_asn,
@@ -79,7 +87,7 @@ SELECT i.collector, i.peer_ip, i.peer_asn, i.prefix, i.path_id, i.afi, i.prefix_
            WHEN e.end_us IS NULL THEN i.next_us
            ELSE least(i.next_us, e.end_us)
        END AS end_us
-FROM intervals i
+FROM with_epoch i
 LEFT JOIN epoch_end e
   ON i.collector = e.collector AND i.peer_ip = e.peer_ip AND i.peer_asn = e.peer_asn AND i.epoch = e.epoch
 WHERE i.kind = 'A'
