@@ -12,27 +12,24 @@
 --   else 'normal'. ratio = value / baseline (NULL when the baseline is 0).
 -- Parameters: $first_bin, $last_bin (the bins wholly inside the case's range).
 WITH history AS (
-    SELECT s.entity, s.scope, s.signal, s.upstream_asn, s.bin,
+    SELECT s.entity, s.scope, s.signal, s.upstream_asn, s.bin, s.value, s.hits, s.total,
            moving_median(s.value, s.bin, p.history_bins)
                OVER (PARTITION BY s.entity, s.scope, s.signal, s.upstream_asn ORDER BY s.bin) AS baseline,
            moving_count(s.value, s.bin, p.history_bins)
-               OVER (PARTITION BY s.entity, s.scope, s.signal, s.upstream_asn ORDER BY s.bin) AS history_bins
+               OVER (PARTITION BY s.entity, s.scope, s.signal, s.upstream_asn ORDER BY s.bin) AS history_bins,
+           p.warning, p.critical, p.min_history_bins, p.direction, p.min_change
     FROM signals s
     JOIN signal_params p ON s.signal = p.signal
 ),
-s AS (
-    SELECT * FROM signals WHERE bin BETWEEN $first_bin AND $last_bin
-),
+-- The bins of the range, with the baseline of their own row (the window ran over the history
+-- bins as well; filtering after it, not before, keeps them in).
 rated AS (
-    SELECT s.entity, s.scope, s.signal, s.upstream_asn, s.bin, s.value, s.hits, s.total,
-           h.baseline, coalesce(h.history_bins, 0) AS history_bins,
-           CASE WHEN h.baseline > 0 AND s.value IS NOT NULL THEN s.value / h.baseline END AS ratio,
-           p.warning, p.critical, p.min_history_bins, p.direction, p.min_change
-    FROM s
-    JOIN signal_params p ON s.signal = p.signal
-    LEFT JOIN history h
-      ON h.entity = s.entity AND h.scope = s.scope AND h.signal = s.signal
-     AND (h.upstream_asn IS NOT DISTINCT FROM s.upstream_asn) AND h.bin = s.bin
+    SELECT entity, scope, signal, upstream_asn, bin, value, hits, total,
+           baseline, coalesce(history_bins, 0) AS history_bins,
+           CASE WHEN baseline > 0 AND value IS NOT NULL THEN value / baseline END AS ratio,
+           warning, critical, min_history_bins, direction, min_change
+    FROM history
+    WHERE bin BETWEEN $first_bin AND $last_bin
 )
 SELECT entity, scope, signal, upstream_asn, bin, value, hits, total, baseline, history_bins, ratio,
        CASE
