@@ -75,12 +75,13 @@ impl TableStore {
         let read_err = |p: &Path, e: std::io::Error| DetectError::Output { path: p.to_path_buf(), message: e.to_string() };
         match self {
             TableStore::Memory => {
-                let table = match &case.pfx2as {
-                    Some(p) => RoutingTable::from_pfx2as(&std::fs::read_to_string(p).map_err(|e| read_err(p, e))?).0,
-                    None => RoutingTable::from_intervals(intervals)
-                        .map_err(|source| DetectError::Query { query: "ip_to_asn".into(), source })?,
-                };
-                Ok(ScalarUDF::from(IpToAsn::new(Arc::new(table))))
+                Ok(ScalarUDF::from(match &case.pfx2as {
+                    Some(p) => {
+                        IpToAsn::new(Arc::new(RoutingTable::from_pfx2as(&std::fs::read_to_string(p).map_err(|e| read_err(p, e))?).0))
+                    }
+                    // Built when a query first calls it (not at all without measurements).
+                    None => IpToAsn::from_rows(intervals.to_vec()),
+                }))
             }
             TableStore::Shared(dir) => {
                 let file = match &case.pfx2as {

@@ -240,8 +240,18 @@ fn sha256_of(path: &std::path::Path) -> std::io::Result<String> {
 enum Routes {
     /// Built in this process.
     Table(Arc<RoutingTable>),
+    /// Built in this process from these rows on first use: a run without traceroutes never
+    /// calls the UDF, and building the table from a day of route intervals takes a second.
+    Rows(Arc<LazyTable>),
     /// Built from a shared file on first use.
     File(RoutesFile, OnceLock<Arc<RoutingTable>>),
+}
+
+/// Rows of `bgp_route_intervals` and the table built from them once.
+#[derive(Debug)]
+struct LazyTable {
+    rows: Vec<RecordBatch>,
+    table: OnceLock<Arc<RoutingTable>>,
 }
 
 /// The UDF, holding its table (or where to find it).
@@ -256,6 +266,12 @@ impl IpToAsn {
         IpToAsn { signature: signature(), routes: Routes::Table(table) }
     }
 
+    /// The UDF over the table built from `rows` ([`RoutingTable::from_intervals`]) when first
+    /// called.
+    pub fn from_rows(rows: Vec<RecordBatch>) -> Self {
+        IpToAsn { signature: signature(), routes: Routes::Rows(Arc::new(LazyTable { rows, table: OnceLock::new() })) }
+    }
+
     /// The UDF over the table built from `file` (when first called).
     pub fn from_file(file: RoutesFile) -> Self {
         IpToAsn { signature: signature(), routes: Routes::File(file, OnceLock::new()) }
@@ -264,7 +280,7 @@ impl IpToAsn {
     /// The shared file behind the table, if it comes from one.
     pub fn routes_file(&self) -> Option<&RoutesFile> {
         match &self.routes {
-            Routes::Table(_) => None,
+            Routes::Table(_) | Routes::Rows(_) => None,
             Routes::File(f, _) => Some(f),
         }
     }
@@ -272,6 +288,13 @@ impl IpToAsn {
     fn table(&self) -> Result<Arc<RoutingTable>> {
         match &self.routes {
             Routes::Table(t) => Ok(t.clone()),
+            Routes::Rows(lazy) => {
+                if let Some(t) = lazy.table.get() {
+                    return Ok(t.clone());
+                }
+                let t = Arc::new(RoutingTable::from_intervals(&lazy.rows)?);
+                Ok(lazy.table.get_or_init(|| t).clone())
+            }
             Routes::File(f, once) => {
                 if let Some(t) = once.get() {
                     return Ok(t.clone());
@@ -299,6 +322,7 @@ impl PartialEq for IpToAsn {
     fn eq(&self, other: &Self) -> bool {
         match (&self.routes, &other.routes) {
             (Routes::Table(a), Routes::Table(b)) => Arc::ptr_eq(a, b),
+            (Routes::Rows(a), Routes::Rows(b)) => Arc::ptr_eq(a, b),
             (Routes::File(a, _), Routes::File(b, _)) => a == b,
             _ => false,
         }
@@ -311,6 +335,7 @@ impl Hash for IpToAsn {
     fn hash<H: Hasher>(&self, state: &mut H) {
         match &self.routes {
             Routes::Table(t) => (Arc::as_ptr(t) as usize).hash(state),
+            Routes::Rows(r) => (Arc::as_ptr(r) as usize).hash(state),
             Routes::File(f, _) => f.hash(state),
         }
     }
