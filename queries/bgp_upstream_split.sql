@@ -12,12 +12,9 @@ any_full_feed AS (
     SELECT bin, count(*) AS full_feed_peers FROM full_feed GROUP BY bin
 ),
 via AS (
-    SELECT DISTINCT r.entity, r.unit, r.upstream_asn, r.bin, r.collector, r.peer_ip, r.peer_asn
-    FROM entity_route_bins r
-    JOIN full_feed f
-      ON r.collector = f.collector AND r.peer_ip = f.peer_ip AND r.peer_asn = f.peer_asn
-     AND r.afi = f.afi AND r.bin = f.bin
-    WHERE r.upstream_asn IS NOT NULL
+    SELECT entity, unit, upstream_asn, bin, collector, peer_ip, peer_asn
+    FROM entity_route_peers
+    WHERE upstream_asn IS NOT NULL
 ),
 upstreams AS (
     SELECT entity, upstream_asn FROM case_upstreams
@@ -31,8 +28,9 @@ scopes AS (
     SELECT DISTINCT entity, '*' AS scope FROM entity_units
 ),
 counts AS (
+    -- (via has one row per unit, upstream, bin and peer already)
     SELECT entity, unit AS scope, upstream_asn, bin, count(*) AS peers
-    FROM (SELECT DISTINCT entity, unit, upstream_asn, bin, collector, peer_ip, peer_asn FROM via) v
+    FROM via
     GROUP BY entity, unit, upstream_asn, bin
     UNION ALL
     SELECT entity, '*' AS scope, upstream_asn, bin, count(*) AS peers

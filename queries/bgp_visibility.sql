@@ -17,13 +17,7 @@ full_feed_count AS (
 ),
 seen AS (
     SELECT entity, unit, afi, bin, count(*) AS peers
-    FROM (
-        SELECT DISTINCT r.entity, r.unit, r.afi, r.bin, r.collector, r.peer_ip, r.peer_asn
-        FROM entity_route_bins r
-        JOIN full_feed f
-          ON r.collector = f.collector AND r.peer_ip = f.peer_ip AND r.peer_asn = f.peer_asn
-         AND r.afi = f.afi AND r.bin = f.bin
-    ) s
+    FROM (SELECT DISTINCT entity, unit, afi, bin, collector, peer_ip, peer_asn FROM entity_route_peers) s
     GROUP BY entity, unit, afi, bin
 ),
 unit_bins AS (
