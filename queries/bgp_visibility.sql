@@ -8,31 +8,9 @@
 --                      visible units not inside another visible unit of the entity.
 -- hits/total: peers that see the unit / full-feed peers (unit rows); visible units / units
 -- (entity rows). value is NULL in bins without any full-feed peer of that family (no data,
--- not an outage).
-WITH full_feed AS (
-    SELECT collector, peer_ip, peer_asn, afi, bin FROM bgp_peer_feed WHERE full_feed
-),
-full_feed_count AS (
-    SELECT afi, bin, count(*) AS full_feed_peers FROM full_feed GROUP BY afi, bin
-),
-seen AS (
-    SELECT entity, unit, afi, bin, count(*) AS peers
-    FROM (SELECT DISTINCT entity, unit, afi, bin, collector, peer_ip, peer_asn FROM entity_route_peers) s
-    GROUP BY entity, unit, afi, bin
-),
-unit_bins AS (
-    SELECT u.entity, u.unit, u.afi, u.prefix_len, u.weight, b.bin
-    FROM entity_units u CROSS JOIN bins b
-),
-unit_vis AS (
-    SELECT ub.entity, ub.unit, ub.afi, ub.prefix_len, ub.weight, ub.bin,
-           coalesce(s.peers, 0) AS peers,
-           coalesce(f.full_feed_peers, 0) AS full_feed_peers,
-           coalesce(f.full_feed_peers, 0) > 0
-               AND CAST(coalesce(s.peers, 0) AS DOUBLE) > $visible_fraction * f.full_feed_peers AS visible
-    FROM unit_bins ub
-    LEFT JOIN seen s ON ub.entity = s.entity AND ub.unit = s.unit AND ub.afi = s.afi AND ub.bin = s.bin
-    LEFT JOIN full_feed_count f ON ub.afi = f.afi AND ub.bin = f.bin
+-- not an outage). Which unit is visible when comes from bgp_unit_visibility.
+WITH unit_vis AS (
+    SELECT entity, unit, afi, prefix_len, weight, bin, peers, full_feed_peers, visible FROM bgp_unit_visibility
 ),
 -- Units inside other units of the same entity: each unit cut to every shorter unit length and
 -- looked up (an equality join on prefix_trunc, once per pair, not per pair and bin).
