@@ -28,6 +28,11 @@ fn cast(batches: &[RecordBatch], name: &str, to: &DataType) -> Result<Vec<ArrayR
         .collect()
 }
 
+/// A text column of each batch as a `Utf8` array, to read without copying each value out.
+pub fn utf8_arrays(batches: &[RecordBatch], name: &str) -> Result<Vec<ArrayRef>, ColumnError> {
+    cast(batches, name, &DataType::Utf8)
+}
+
 /// Text values (NULL as `None`).
 pub fn strings(batches: &[RecordBatch], name: &str) -> Result<Vec<Option<String>>, ColumnError> {
     let cols = cast(batches, name, &DataType::Utf8)?;

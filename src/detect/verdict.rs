@@ -15,7 +15,7 @@
 
 use super::Derived;
 use super::case::Case;
-use arrow::array::RecordBatch;
+use arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::error::{DataFusionError, Result};
 use std::collections::BTreeMap;
 
@@ -132,20 +132,36 @@ pub fn judge(case: &Case, tables: &BTreeMap<&'static str, Derived>) -> Result<Ve
     // Judge in a fixed order, whatever order the query returned the rows in.
     sort_windows(&mut windows);
     // Upstream-split series by (entity, scope, upstream).
+    // signal_levels is long (every bin of every signal: 617 k rows for one AS over a day), so
+    // its text is read in place and a key is copied only where the series changes.
     let mut split: BTreeMap<SplitKey, BTreeMap<i64, SplitBin>> = BTreeMap::new();
-    for b in &table(tables, "signal_levels")?.batches {
-        let signal = strings(b, "signal")?;
-        let (entity, scope, up, bin) = (strings(b, "entity")?, strings(b, "scope")?, u32s(b, "upstream_asn")?, i64s(b, "bin")?);
-        let (value, baseline, level) = (f64s(b, "value")?, f64s(b, "baseline")?, strings(b, "level")?);
+    let levels = &table(tables, "signal_levels")?.batches;
+    let text = |name: &str| crate::columns::utf8_arrays(levels, name).map_err(col_err);
+    let (signals, entities, scopes, level_texts) = (text("signal")?, text("entity")?, text("scope")?, text("level")?);
+    for (j, b) in levels.iter().enumerate() {
+        let (signal, entity, scope, level) = (
+            signals[j].as_string::<i32>(),
+            entities[j].as_string::<i32>(),
+            scopes[j].as_string::<i32>(),
+            level_texts[j].as_string::<i32>(),
+        );
+        let (up, bin, value, baseline) = (u32s(b, "upstream_asn")?, i64s(b, "bin")?, f64s(b, "value")?, f64s(b, "baseline")?);
+        let mut series: Option<&mut BTreeMap<i64, SplitBin>> = None;
+        let mut series_key: Option<(&str, &str, u32)> = None;
         for i in 0..b.num_rows() {
-            if signal[i].as_deref() != Some("bgp_upstream_split") {
+            if signal.is_null(i) || signal.value(i) != "bgp_upstream_split" || entity.is_null(i) || scope.is_null(i) {
                 continue;
             }
-            let (Some(e), Some(s), Some(u), Some(k)) = (&entity[i], &scope[i], up[i], bin[i]) else { continue };
-            split
-                .entry((e.clone(), s.clone(), u))
-                .or_default()
-                .insert(k, SplitBin { value: value[i], baseline: baseline[i], critical: level[i].as_deref() == Some("critical") });
+            let (Some(u), Some(k)) = (up[i], bin[i]) else { continue };
+            let key = (entity.value(i), scope.value(i), u);
+            if series_key != Some(key) {
+                series = Some(split.entry((key.0.to_string(), key.1.to_string(), u)).or_default());
+                series_key = Some(key);
+            }
+            let critical = !level.is_null(i) && level.value(i) == "critical";
+            if let Some(series) = series.as_deref_mut() {
+                series.insert(k, SplitBin { value: value[i], baseline: baseline[i], critical });
+            }
         }
     }
     let t = |k: i64| fmt_time(origin + k * bin_us);
