@@ -40,7 +40,11 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     let opts = DetectOptions { threads: a.threads, queries: a.queries.clone(), engine: a.engine.clone(), shared_tables: shared.clone() };
     let rt = runtime(a.threads)?;
     let det = rt.block_on(detect(&case, &a.lake, &opts))?;
+    let started = std::time::Instant::now();
     output::write_outputs(&det, &case, &det.inputs, &a.out)?;
+    if std::env::var_os("LIGHTSOUT_TIMINGS").is_some() {
+        eprintln!("{:>8.3} s  {:>9} rows  (writing the outputs)", started.elapsed().as_secs_f64(), det.windows.len());
+    }
     if let Some(dir) = shared {
         std::fs::remove_dir_all(&dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
     }

@@ -187,8 +187,12 @@ async fn run_pipeline(ctx: &SessionContext, case: &Case, opts: &DetectOptions, s
         }
         tables.insert(q.name, Derived { schema, batches });
     }
+    let started = std::time::Instant::now();
     let windows = verdict::judge(case, &tables).map_err(qerr("windows"))?;
     let events = events::fuse(&windows, &tables).map_err(qerr("events"))?;
+    if timings {
+        eprintln!("{:>8.3} s  {:>9} rows  (verdicts and events)", started.elapsed().as_secs_f64(), windows.len());
+    }
     let ledger = ctx.sql("SELECT path, sha256, status FROM ingest_files ORDER BY path, sha256").await.map_err(qerr("ingest_files"))?;
     let mut inputs = Vec::new();
     for b in ledger.collect().await.map_err(qerr("ingest_files"))? {
