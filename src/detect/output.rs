@@ -418,3 +418,27 @@ pub fn write_outputs(det: &Detection, case: &Case, inputs: &[(String, String, St
     write_atomic(out, "manifest.json", text.as_bytes())?;
     std::fs::remove_dir(&tmp).map_err(ioerr(&tmp))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::compute::{SortColumn, lexsort_to_indices};
+
+    #[test]
+    fn row_format_order_is_the_lexicographic_order_with_nulls_first() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("entity", DataType::Utf8, true),
+            Field::new("upstream_asn", DataType::UInt32, true),
+            Field::new("bin", DataType::Int64, false),
+        ]));
+        let entity = StringArray::from(vec![Some("b"), None, Some("a"), Some("b"), Some("a"), Some("ab"), Some("b")]);
+        let up = UInt32Array::from(vec![Some(2), Some(1), None, Some(2), Some(7), Some(1), None]);
+        let bin = Int64Array::from(vec![3, 0, 5, 1, -2, 0, 9]);
+        let batch = RecordBatch::try_new(schema, vec![Arc::new(entity), Arc::new(up), Arc::new(bin)]).unwrap();
+        let ours = sort_indices(&batch, &["entity", "upstream_asn", "bin"]).unwrap();
+        let key = |n: &str| SortColumn { values: batch.column_by_name(n).unwrap().clone(), options: None };
+        let theirs = lexsort_to_indices(&[key("entity"), key("upstream_asn"), key("bin")], None).unwrap();
+        assert_eq!(ours, theirs);
+        assert_eq!(ours.values().to_vec(), [1, 2, 4, 5, 6, 3, 0]);
+    }
+}
