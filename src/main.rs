@@ -10,8 +10,8 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// mimalloc's `mi_option_purge_delay` (mimalloc.h, v2): how long freed memory waits before
-/// it goes back to the OS.
+/// mimalloc's `mi_option_purge_delay` (mimalloc.h of v3, the version built; 15 in v2 too):
+/// how long freed memory waits before it goes back to the OS.
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 fn main() {
