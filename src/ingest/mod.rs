@@ -30,7 +30,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
 
 /// Options of an ingest run.
 #[derive(Debug, Clone)]
@@ -243,15 +244,19 @@ pub fn ingest(lake_dir: &Path, inputs: &[PathBuf], opts: &IngestOptions) -> Resu
     todo.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
     let read_bytes = Arc::new(AtomicU64::new(0));
     let skipped: u64 = reports.iter().map(|r| r.bytes).sum();
-    let finished = AtomicBool::new(false);
+    // Dropping `stop` ends the bar's thread at once: a thread that slept between updates held
+    // the scope, and so every run, open for up to a whole interval (200 ms) after the work.
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
     let done: Vec<FileReport> = std::thread::scope(|s| {
         // The bar follows the bytes read from the files, whichever thread reads them.
-        s.spawn(|| {
-            while !finished.load(Ordering::Relaxed) {
-                bar.set_position(skipped + read_bytes.load(Ordering::Relaxed));
-                std::thread::sleep(std::time::Duration::from_millis(200));
-            }
-        });
+        if !bar.is_hidden() {
+            let (bar, read_bytes) = (bar.clone(), &read_bytes);
+            s.spawn(move || {
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(std::time::Duration::from_millis(200)) {
+                    bar.set_position(skipped + read_bytes.load(Ordering::Relaxed));
+                }
+            });
+        }
         let out = pool.install(|| {
             todo.into_par_iter()
                 .map(|r| {
@@ -261,7 +266,7 @@ pub fn ingest(lake_dir: &Path, inputs: &[PathBuf], opts: &IngestOptions) -> Resu
                 })
                 .collect()
         });
-        finished.store(true, Ordering::Relaxed);
+        drop(stop);
         out
     });
     bar.finish_and_clear();
