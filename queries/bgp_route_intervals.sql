@@ -52,14 +52,16 @@ announced AS (
     ) e
     WHERE kind = 'A'
 ),
--- Session epochs: the number of session downs of the peer up to each announcement (the
--- announcements and the downs of a peer in one order; withdrawals do not change the count,
--- so they need not be sorted again).
-with_epoch AS (
+-- The peer's first session down after each announcement: the announcements and the downs of
+-- a peer in one order, walked backwards (withdrawals cannot end a session, so they need not
+-- be sorted again). At equal time and offset an announcement sorts before a down ('A' < 'D'),
+-- so that down ends it. A running minimum, where counting session epochs and joining each
+-- epoch to its end made the engine build a hash table of every announcement.
+with_down AS (
     SELECT *,
-           sum(CASE WHEN kind = 'D' THEN 1 ELSE 0 END) OVER (
-               PARTITION BY collector, peer_ip, peer_asn ORDER BY ts_us, seq, kind
-               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS epoch
+           min(CASE WHEN kind = 'D' THEN ts_us END) OVER (
+               PARTITION BY collector, peer_ip, peer_asn ORDER BY ts_us DESC, seq DESC, kind DESC
+               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS down_us
     FROM (
         SELECT collector, peer_ip, peer_asn, prefix, path_id, afi, prefix_len, ts_us, seq, kind,
                upstream_asn, origin_asn, next_us
@@ -70,24 +72,14 @@ with_epoch AS (
                CAST(NULL AS INT UNSIGNED), CAST(NULL AS INT UNSIGNED), CAST(NULL AS BIGINT)
         FROM session_downs
     ) a
-),
--- Epoch k of a peer ends at its (k+1)-th session down: the downs numbered alone, in the order
--- with_epoch counts them.
-epoch_end AS (
-    SELECT collector, peer_ip, peer_asn,
-           CAST(row_number() OVER (PARTITION BY collector, peer_ip, peer_asn ORDER BY ts_us, seq) AS BIGINT) - 1 AS epoch,
-           ts_us AS end_us
-    FROM session_downs
 )
-SELECT i.collector, i.peer_ip, i.peer_asn, i.prefix, i.path_id, i.afi, i.prefix_len,
-       i.origin_asn, i.upstream_asn,
-       i.ts_us AS start_us,
+SELECT collector, peer_ip, peer_asn, prefix, path_id, afi, prefix_len,
+       origin_asn, upstream_asn,
+       ts_us AS start_us,
        CASE
-           WHEN i.next_us IS NULL THEN e.end_us
-           WHEN e.end_us IS NULL THEN i.next_us
-           ELSE least(i.next_us, e.end_us)
+           WHEN next_us IS NULL THEN down_us
+           WHEN down_us IS NULL THEN next_us
+           ELSE least(next_us, down_us)
        END AS end_us
-FROM with_epoch i
-LEFT JOIN epoch_end e
-  ON i.collector = e.collector AND i.peer_ip = e.peer_ip AND i.peer_asn = e.peer_asn AND i.epoch = e.epoch
-WHERE i.kind = 'A'
+FROM with_down
+WHERE kind = 'A'

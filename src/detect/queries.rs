@@ -94,4 +94,74 @@ mod tests {
             assert!(q.text.starts_with(&format!("-- {}:", q.name)), "{} must start with a comment naming it", q.name);
         }
     }
+
+    /// Route intervals of updates and session changes given as SQL rows (time in seconds).
+    fn route_intervals(updates: &str, states: &str) -> Vec<String> {
+        use datafusion::common::ParamValues;
+        use datafusion::scalar::ScalarValue;
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        rt.block_on(async {
+            let ctx = crate::engine::new_session(2);
+            let views = [
+                format!(
+                    "CREATE VIEW bgp_updates AS SELECT to_timestamp_micros(column1 * 1000000) AS ts, 'c' AS collector,
+                     column2 AS peer_ip, arrow_cast(1, 'UInt32') AS peer_asn, column3 AS elem_type, column4 AS prefix,
+                     arrow_cast(24, 'UInt8') AS prefix_len, arrow_cast(4, 'UInt8') AS afi, arrow_cast(NULL, 'UInt32') AS path_id,
+                     arrow_cast(64500, 'UInt32') AS origin_asn, arrow_cast(64501, 'UInt32') AS upstream_asn,
+                     arrow_cast(column5, 'UInt64') AS record_offset FROM (VALUES {updates})"
+                ),
+                format!(
+                    "CREATE VIEW bgp_peer_state AS SELECT to_timestamp_micros(column1 * 1000000) AS ts, 'c' AS collector,
+                     column2 AS peer_ip, arrow_cast(1, 'UInt32') AS peer_asn, column3 AS old_state, column4 AS new_state,
+                     arrow_cast(column5, 'UInt64') AS record_offset FROM (VALUES {states})"
+                ),
+                "CREATE VIEW bgp_rib AS SELECT * FROM bgp_updates WHERE false".replace(
+                    "*",
+                    "ts AS dump_ts, collector, peer_ip, peer_asn, prefix, path_id, afi, prefix_len, upstream_asn, origin_asn",
+                ),
+            ];
+            for v in views {
+                ctx.sql(&v).await.unwrap();
+            }
+            let q = load(None).unwrap().into_iter().find(|q| q.name == "bgp_route_intervals").unwrap();
+            let t = |s: i64| ScalarValue::TimestampMicrosecond(Some(s * 1_000_000), Some("UTC".into()));
+            let params = ParamValues::from(vec![("origin_ts", t(0)), ("end_ts", t(1000)), ("lookback_ts", t(0))]);
+            let df = ctx
+                .sql(&format!("SELECT peer_ip, prefix, start_us / 1000000 AS s, end_us / 1000000 AS e FROM ({}) ORDER BY 1, 2, 3", q.text))
+                .await
+                .unwrap();
+            let batches = df.with_param_values(params).unwrap().collect().await.unwrap();
+            let text = arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string();
+            text.lines()
+                .filter(|l| l.starts_with("| ") && !l.contains("peer_ip"))
+                .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+                .collect()
+        })
+    }
+
+    #[test]
+    fn a_session_down_ends_the_routes_announced_before_it_and_at_its_own_time_and_offset() {
+        // Peer a: two routes before a down at 50, one announced at the down's own time and
+        // offset (it sorts before the down, which ends it), one after the down (up to the
+        // next update). Peer b has no down: its route runs to its withdrawal, then stays
+        // open once announced again.
+        let got = route_intervals(
+            "(10, 'a', 'A', '10.0.0.0/24', 1), (20, 'a', 'A', '10.0.1.0/24', 2), (30, 'a', 'A', '10.0.0.0/24', 3),
+             (50, 'a', 'A', '10.0.2.0/24', 7), (60, 'a', 'A', '10.0.3.0/24', 8), (70, 'a', 'W', '10.0.3.0/24', 9),
+             (15, 'b', 'A', '10.0.0.0/24', 4), (40, 'b', 'W', '10.0.0.0/24', 5), (45, 'b', 'A', '10.0.0.0/24', 6)",
+            "(50, 'a', 'Established', 'Idle', 7), (55, 'a', 'Idle', 'Established', 8)",
+        );
+        assert_eq!(
+            got,
+            [
+                "| a | 10.0.0.0/24 | 10 | 30 |",
+                "| a | 10.0.0.0/24 | 30 | 50 |",
+                "| a | 10.0.1.0/24 | 20 | 50 |",
+                "| a | 10.0.2.0/24 | 50 | 50 |",
+                "| a | 10.0.3.0/24 | 60 | 70 |",
+                "| b | 10.0.0.0/24 | 15 | 40 |",
+                "| b | 10.0.0.0/24 | 45 | |",
+            ]
+        );
+    }
 }
