@@ -19,7 +19,8 @@ via AS (
 upstreams AS (
     SELECT entity, upstream_asn FROM case_upstreams
     UNION
-    SELECT DISTINCT v.entity, v.upstream_asn FROM via v
+    -- DISTINCT first, so that the anti-join sees a few rows, not every peer's route.
+    SELECT v.entity, v.upstream_asn FROM (SELECT DISTINCT entity, upstream_asn FROM via) v
     WHERE v.entity NOT IN (SELECT entity FROM case_upstreams)
 ),
 scopes AS (
