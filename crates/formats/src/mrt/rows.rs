@@ -258,19 +258,10 @@ fn push_u8(out: &mut String, v: u8) {
     out.push((b'0' + v % 10) as char);
 }
 
-fn push_u32(out: &mut String, mut v: u32) {
-    let mut digits = [0u8; 10];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    // Only ASCII digits were written.
-    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or("0"));
+fn push_u32(out: &mut String, v: u32) {
+    // itoa writes two digits per step from a table and hands back text without a UTF-8 check
+    // (a loop of divisions and `from_utf8` was 1.5 to 2% of ingest's CPU time).
+    out.push_str(itoa::Buffer::new().format(v));
 }
 
 /// An AS path as bgpkit's `Display` writes it (`1 2 {3,4}`), without the formatting machinery.
@@ -631,7 +622,7 @@ mod tests {
     #[test]
     fn paths_and_communities_are_written_as_bgpkit_displays_them() {
         use bgpkit_parser::models::{Asn, LargeCommunity};
-        let p = AsPath::from_segments(vec![seq(&[65100, 4_200_000_000, 0]), AsPathSegment::set([3, 4])]);
+        let p = AsPath::from_segments(vec![seq(&[65100, 4_200_000_000, 0, 9, 10, u32::MAX]), AsPathSegment::set([3, 4])]);
         let mut s = String::new();
         write_as_path(&mut s, &p);
         assert_eq!(s, p.to_string());
