@@ -11,7 +11,7 @@ use super::verdict::{Window, fmt_time, round6};
 use super::{DetectError, Detection};
 use crate::lake::write_batches_atomically;
 use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray, UInt32Array};
-use arrow::compute::take;
+use arrow::compute::take_record_batch;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::row::{RowConverter, SortField};
 use serde_json::{Value, json};
@@ -184,9 +184,7 @@ pub fn footprint_batch(det: &Detection) -> Result<RecordBatch, arrow::error::Arr
         })
         .collect();
     let out = RecordBatch::try_new(batch.schema(), cols)?;
-    let idx = sort_indices(&out, &["entity", "kind", "item"])?;
-    let cols = out.columns().iter().map(|c| take(c.as_ref(), &idx, None)).collect::<Result<Vec<_>, _>>()?;
-    RecordBatch::try_new(out.schema(), cols)
+    sorted_by(&out, &["entity", "kind", "item"])
 }
 
 /// The windows as CSV text (times in RFC 3339 UTC).
@@ -287,6 +285,11 @@ fn sort_indices(batch: &RecordBatch, keys: &[&str]) -> Result<UInt32Array, arrow
     Ok(UInt32Array::from(order))
 }
 
+/// `batch` with its rows in [`sort_indices`] order.
+fn sorted_by(batch: &RecordBatch, keys: &[&str]) -> Result<RecordBatch, arrow::error::ArrowError> {
+    take_record_batch(batch, &sort_indices(batch, keys)?)
+}
+
 /// `signal_levels` with bin times, sorted, floats rounded: the rows of `signals.parquet`.
 pub fn signals_batch(det: &Detection, case: &Case) -> Result<RecordBatch, arrow::error::ArrowError> {
     let t = &det.tables["signal_levels"];
@@ -310,9 +313,7 @@ pub fn signals_batch(det: &Detection, case: &Case) -> Result<RecordBatch, arrow:
         cols.push(c);
     }
     let out = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)?;
-    let idx = sort_indices(&out, &["entity", "scope", "signal", "upstream_asn", "bin"])?;
-    let cols = out.columns().iter().map(|c| take(c.as_ref(), &idx, None)).collect::<Result<Vec<_>, _>>()?;
-    RecordBatch::try_new(out.schema(), cols)
+    sorted_by(&out, &["entity", "scope", "signal", "upstream_asn", "bin"])
 }
 
 /// The manifest: what produced these outputs.

@@ -383,27 +383,34 @@ impl ScalarUDFImpl for IpToAsn {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{Int64Array, StringArray, UInt32Array};
+    use arrow::array::{ArrayRef, Int64Array, StringArray, UInt32Array};
     use arrow::datatypes::{Field, Schema};
 
-    #[test]
-    fn longest_match_at_the_time_of_the_query() {
+    /// Route intervals: (prefix, origin, start, end).
+    fn intervals(rows: &[(&str, u32, i64, Option<i64>)]) -> RecordBatch {
         let schema = Arc::new(Schema::new(vec![
             Field::new("prefix", DataType::Utf8, false),
             Field::new("origin_asn", DataType::UInt32, true),
             Field::new("start_us", DataType::Int64, false),
             Field::new("end_us", DataType::Int64, true),
         ]));
-        let b = RecordBatch::try_new(
-            schema,
-            vec![
-                Arc::new(StringArray::from(vec!["198.18.0.0/15", "198.18.12.0/23", "198.18.12.0/23", "2001:db8::/32"])),
-                Arc::new(UInt32Array::from(vec![Some(64496), Some(65010), Some(65010), Some(65000)])),
-                Arc::new(Int64Array::from(vec![0, 100, 150, 0])),
-                Arc::new(Int64Array::from(vec![None, Some(200), Some(300), None])),
-            ],
-        )
-        .unwrap();
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from(rows.iter().map(|r| r.0).collect::<Vec<_>>())),
+            Arc::new(UInt32Array::from(rows.iter().map(|r| Some(r.1)).collect::<Vec<_>>())),
+            Arc::new(Int64Array::from(rows.iter().map(|r| r.2).collect::<Vec<_>>())),
+            Arc::new(Int64Array::from(rows.iter().map(|r| r.3).collect::<Vec<_>>())),
+        ];
+        RecordBatch::try_new(schema, cols).unwrap()
+    }
+
+    #[test]
+    fn longest_match_at_the_time_of_the_query() {
+        let b = intervals(&[
+            ("198.18.0.0/15", 64496, 0, None),
+            ("198.18.12.0/23", 65010, 100, Some(200)),
+            ("198.18.12.0/23", 65010, 150, Some(300)),
+            ("2001:db8::/32", 65000, 0, None),
+        ]);
         let t = RoutingTable::from_intervals(&[b]).unwrap();
         let a: IpAddr = "198.18.12.10".parse().unwrap();
         assert_eq!(t.lookup(a, Some(120)), Some(65010));
@@ -417,22 +424,7 @@ mod tests {
 
     #[test]
     fn a_table_from_rows_is_built_once_on_first_use() {
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("prefix", DataType::Utf8, false),
-            Field::new("origin_asn", DataType::UInt32, true),
-            Field::new("start_us", DataType::Int64, false),
-            Field::new("end_us", DataType::Int64, true),
-        ]));
-        let b = RecordBatch::try_new(
-            schema,
-            vec![
-                Arc::new(StringArray::from(vec!["198.18.0.0/15"])),
-                Arc::new(UInt32Array::from(vec![Some(64496)])),
-                Arc::new(Int64Array::from(vec![0])),
-                Arc::new(Int64Array::from(vec![None])),
-            ],
-        )
-        .unwrap();
+        let b = intervals(&[("198.18.0.0/15", 64496, 0, None)]);
         let udf = IpToAsn::from_rows(vec![b]);
         let Routes::Rows(lazy) = &udf.routes else { panic!("not the lazy variant") };
         assert!(lazy.table.lock().unwrap().is_none(), "built before any call");
