@@ -181,7 +181,6 @@ impl Out<'_> {
         let h = record.common_header;
         let ts = h.timestamp as i64 * 1_000_000 + h.microsecond_timestamp.unwrap_or(0) as i64;
         let ti = self.type_name(h.entry_type, h.entry_subtype);
-        let is_rib = matches!(h.entry_type, EntryType::TABLE_DUMP | EntryType::TABLE_DUMP_V2);
         match &record.message {
             MrtMessage::Bgp4Mp(Bgp4MpEnum::StateChange(sc)) => {
                 let sc = StateChange {
@@ -219,6 +218,23 @@ impl Out<'_> {
             }
             _ => {}
         }
+        // UPDATEs become rows straight from the message; RIB entries through bgpkit's elems.
+        let message = match &record.message {
+            MrtMessage::Bgp4Mp(Bgp4MpEnum::Message(m)) => Some((m.peer_ip, m.peer_asn, &m.bgp_message)),
+            MrtMessage::LegacyBgp(LegacyBgp::Message(m)) => Some((m.peer_ip, m.peer_asn, &m.bgp_message)),
+            _ => None,
+        };
+        if let Some((peer_ip, peer_asn, message)) = message {
+            let rows = match message {
+                BgpMessage::Update(u) => {
+                    let ty = &self.type_names[ti].1;
+                    self.updates.push_update(ts, peer_ip, peer_asn.to_u32(), u, self.ctx, ty, offset, &mut self.scratch)
+                }
+                // OPEN, KEEPALIVE, NOTIFICATION, ROUTE-REFRESH.
+                _ => 0,
+            };
+            return self.rows_made(rows, ts);
+        }
         // bgpkit leaves the ADD-PATH id of TABLE_DUMP_V2 entries out of the elems, and stops
         // at an entry whose peer index is not in the peer table: keep both in view.
         let rib_path_ids: Option<Vec<Option<u32>>> = match &record.message {
@@ -235,11 +251,7 @@ impl Out<'_> {
                 elem.prefix.path_id = Some(id);
             }
             let ty = &self.type_names[ti].1;
-            if is_rib {
-                self.rib.push(ts, &elem, self.ctx, ty, offset, &mut self.scratch);
-            } else {
-                self.updates.push(ts, &elem, self.ctx, ty, offset, &mut self.scratch);
-            }
+            self.rib.push(ts, &elem, self.ctx, ty, offset, &mut self.scratch);
             rows += 1;
         }
         if let Some(ids) = &rib_path_ids
@@ -251,12 +263,17 @@ impl Out<'_> {
                 ids.len()
             ));
         }
+        self.rows_made(rows, ts)
+    }
+
+    /// The outcome of a record that made `rows` rows (none: an OPEN, KEEPALIVE, NOTIFICATION,
+    /// ROUTE-REFRESH or End-of-RIB marker), after flushing full builders.
+    fn rows_made(&mut self, rows: usize, ts: i64) -> Result<Outcome, FormatError> {
         self.maybe_flush()?;
         if rows > 0 {
             self.stats.saw_ts(ts);
             Ok(Outcome::Rows)
         } else {
-            // OPEN, KEEPALIVE, NOTIFICATION, ROUTE-REFRESH, End-of-RIB markers.
             Ok(Outcome::NoRows)
         }
     }

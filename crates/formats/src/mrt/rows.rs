@@ -1,44 +1,213 @@
 //! Flattening parsed MRT into rows: the only place where bgpkit's types become columns.
 //!
-//! In: `BgpElem`s (with the record's header time and offset) and state changes. Out: Arrow
-//! builders for `bgp_updates`, `bgp_rib` and `bgp_peer_state` that are flushed as batches.
-//! Text columns are written through one reused `String`, so a row costs no allocation of its
-//! own beyond what bgpkit already made.
+//! In: bgpkit's UPDATE messages (read in place: the values an UPDATE shares among its
+//! prefixes are formatted once into a [`Route`]), RIB entries as `BgpElem`s, and state
+//! changes, each with its record's header time and offset. Out: Arrow builders for
+//! `bgp_updates`, `bgp_rib` and `bgp_peer_state` that are flushed as batches. Text columns are
+//! written through reused `String`s, so a row costs no allocation of its own.
 
 use crate::format::{FileContext, FormatError, Sink};
 use crate::table::Table;
 use arrow_array::builder::PrimitiveBuilder;
 use arrow_array::builder::{BooleanBuilder, StringBuilder, TimestampMicrosecondBuilder, UInt8Builder, UInt32Builder, UInt64Builder};
 use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, RecordBatch};
-use bgpkit_parser::models::{AsPath, AsPathSegment, BgpElem, BgpState, Community, ElemType, MetaCommunity};
+use bgpkit_parser::models::{
+    AsPath, AsPathSegment, Asn, AttributeValue, Attributes, BgpElem, BgpIdentifier, BgpState, BgpUpdateMessage, Community, ElemType,
+    MetaCommunity, NetworkPrefix, NextHopAddress, Origin,
+};
 use std::fmt::Write;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-/// The text of the last value seen: the prefixes of one UPDATE share their peer, path,
-/// next hop and communities, so each is formatted once per message, not once per row.
-struct Cached<K> {
-    key: Option<K>,
-    text: String,
-}
-
-impl<K: PartialEq + Clone> Cached<K> {
-    fn new() -> Self {
-        Cached { key: None, text: String::new() }
-    }
-
-    fn get(&mut self, k: &K, fmt: impl FnOnce(&K, &mut String)) -> &str {
-        if self.key.as_ref() != Some(k) {
-            self.text.clear();
-            fmt(k, &mut self.text);
-            self.key = Some(k.clone());
-        }
-        &self.text
-    }
-}
-
 /// Origin and upstream AS of a path.
 type PathEnds = (Option<u32>, Option<u32>);
+
+/// The values a route's rows share, formatted once: for an UPDATE, its peer and the attributes
+/// of every prefix it announces (a withdrawal uses only the peer); for a RIB entry, the entry.
+/// The strings are reused from route to route, so filling one allocates nothing once they
+/// have grown.
+#[derive(Default)]
+struct Route {
+    peer_ip: String,
+    peer_asn: u32,
+    ends: PathEnds,
+    as_path: Option<()>,
+    path_text: String,
+    next_hop: Option<()>,
+    hop_text: String,
+    origin: Option<&'static str>,
+    local_pref: Option<u32>,
+    med: Option<u32>,
+    communities: Option<()>,
+    communities_text: String,
+    atomic: bool,
+    aggregator: Option<()>,
+    aggregator_text: String,
+}
+
+fn origin_name(o: Origin) -> &'static str {
+    match o {
+        Origin::IGP => "IGP",
+        Origin::EGP => "EGP",
+        Origin::INCOMPLETE => "INCOMPLETE",
+    }
+}
+
+impl Route {
+    fn set_peer(&mut self, ip: IpAddr, asn: u32) {
+        self.peer_ip.clear();
+        write_ip(&mut self.peer_ip, ip);
+        self.peer_asn = asn;
+    }
+
+    fn set_path(&mut self, path: Option<&AsPath>) {
+        self.path_text.clear();
+        self.as_path = path.map(|p| write_as_path(&mut self.path_text, p));
+        self.ends = path.map(origin_and_upstream).unwrap_or((None, None));
+    }
+
+    fn set_next_hop(&mut self, hop: Option<IpAddr>) {
+        self.hop_text.clear();
+        self.next_hop = hop.map(|h| write_ip(&mut self.hop_text, h));
+    }
+
+    fn set_aggregator(&mut self, aggregator: Option<(Asn, Option<BgpIdentifier>)>) {
+        self.aggregator_text.clear();
+        self.aggregator = aggregator.map(|(asn, ip)| {
+            push_u32(&mut self.aggregator_text, asn.to_u32());
+            if let Some(ip) = ip {
+                self.aggregator_text.push(' ');
+                write_ip(&mut self.aggregator_text, IpAddr::V4(ip));
+            }
+        });
+    }
+
+    /// The attributes an UPDATE gives its announced prefixes, as bgpkit's elementor takes them
+    /// (`get_relevant_attributes`: the last of a repeated attribute wins; communities of all
+    /// kinds in attribute order; AS_PATH merged with AS4_PATH; LOCAL_PREF and MED 0 when
+    /// absent; the next hop of the last MP_REACH_NLRI when there is no NEXT_HOP), read in
+    /// place. Returns the prefixes of the last MP_REACH_NLRI and MP_UNREACH_NLRI.
+    fn set_update<'a>(&mut self, attrs: &'a Attributes) -> (&'a [NetworkPrefix], &'a [NetworkPrefix]) {
+        let (mut as_path, mut as4_path, mut origin, mut next_hop) = (None, None, None, None);
+        let (mut local_pref, mut med, mut atomic, mut aggregator) = (Some(0), Some(0), false, None);
+        let (mut announced, mut withdrawn): (&[NetworkPrefix], &[NetworkPrefix]) = (&[], &[]);
+        let mut announced_hop = None;
+        self.communities_text.clear();
+        let mut communities = 0usize;
+        let mut community = |out: &mut String, c: MetaCommunity| {
+            if communities > 0 {
+                out.push(' ');
+            }
+            write_community(out, &c);
+            communities += 1;
+        };
+        for value in attrs.iter() {
+            match value {
+                AttributeValue::Origin(v) => origin = Some(*v),
+                AttributeValue::AsPath(p) => as_path = Some(p),
+                AttributeValue::As4Path(p) => as4_path = Some(p),
+                AttributeValue::NextHop(v) => next_hop = Some(*v),
+                AttributeValue::MultiExitDiscriminator(v) => med = Some(*v),
+                AttributeValue::LocalPreference(v) => local_pref = Some(*v),
+                AttributeValue::AtomicAggregate => atomic = true,
+                AttributeValue::Communities(v) => v.iter().for_each(|c| community(&mut self.communities_text, MetaCommunity::Plain(*c))),
+                AttributeValue::ExtendedCommunities(v) => {
+                    v.iter().for_each(|c| community(&mut self.communities_text, MetaCommunity::Extended(*c)))
+                }
+                AttributeValue::Ipv6AddressSpecificExtendedCommunities(v) => {
+                    v.iter().for_each(|c| community(&mut self.communities_text, MetaCommunity::Ipv6Extended(*c)))
+                }
+                AttributeValue::LargeCommunities(v) => {
+                    v.iter().for_each(|c| community(&mut self.communities_text, MetaCommunity::Large(*c)))
+                }
+                AttributeValue::Aggregator { asn, id } | AttributeValue::As4Aggregator { asn, id } => aggregator = Some((*asn, Some(*id))),
+                AttributeValue::MpReachNlri(nlri) => {
+                    announced = &nlri.prefixes;
+                    announced_hop = nlri.next_hop.as_ref().map(NextHopAddress::global_addr);
+                }
+                AttributeValue::MpUnreachNlri(nlri) => withdrawn = &nlri.prefixes,
+                _ => {}
+            }
+        }
+        self.communities = (communities > 0).then_some(());
+        let merged;
+        let path = match (as_path, as4_path) {
+            (Some(a), Some(b)) => {
+                merged = AsPath::merge_aspath_as4path(a, b);
+                Some(&merged)
+            }
+            (a, b) => a.or(b),
+        };
+        self.set_path(path);
+        self.set_next_hop(next_hop.or(announced_hop));
+        self.origin = origin.map(origin_name);
+        self.local_pref = local_pref;
+        self.med = med;
+        self.atomic = atomic;
+        self.set_aggregator(aggregator);
+        (announced, withdrawn)
+    }
+}
+
+/// [`Route`] filled from bgpkit's elems (RIB entries). A text is formatted again only when its
+/// value differs from the last entry's: the entries of one prefix come from different peers,
+/// but a dump's consecutive prefixes often share their paths and communities.
+struct ElemRoute {
+    route: Route,
+    peer: Option<IpAddr>,
+    path: Option<AsPath>,
+    hop: Option<IpAddr>,
+    communities: Option<Vec<MetaCommunity>>,
+}
+
+impl ElemRoute {
+    fn new() -> Self {
+        ElemRoute { route: Route::default(), peer: None, path: None, hop: None, communities: None }
+    }
+
+    fn fill(&mut self, elem: &BgpElem) -> &Route {
+        let r = &mut self.route;
+        if self.peer != Some(elem.peer_ip) {
+            r.set_peer(elem.peer_ip, elem.peer_asn.to_u32());
+            self.peer = Some(elem.peer_ip);
+        }
+        r.peer_asn = elem.peer_asn.to_u32();
+        // A text left from an earlier entry stays in its string while the column is null.
+        match &elem.as_path {
+            Some(p) if self.path.as_ref() == Some(p) => r.as_path = Some(()),
+            Some(p) => {
+                r.set_path(Some(p));
+                self.path = Some(p.clone());
+            }
+            None => r.as_path = None,
+        }
+        match elem.next_hop {
+            Some(h) if self.hop == Some(h) => r.next_hop = Some(()),
+            Some(h) => {
+                r.set_next_hop(Some(h));
+                self.hop = Some(h);
+            }
+            None => r.next_hop = None,
+        }
+        match &elem.communities {
+            Some(cs) if cs.is_empty() => r.communities = None,
+            Some(cs) if self.communities.as_ref() == Some(cs) => r.communities = Some(()),
+            Some(cs) => {
+                r.communities_text.clear();
+                write_communities(&mut r.communities_text, cs);
+                r.communities = Some(());
+                self.communities = Some(cs.clone());
+            }
+            None => r.communities = None,
+        }
+        r.origin = elem.origin.map(origin_name);
+        r.local_pref = elem.local_pref;
+        r.med = elem.med;
+        r.atomic = elem.atomic;
+        r.set_aggregator(elem.aggr_asn.map(|a| (a, elem.aggr_ip)));
+        &self.route
+    }
+}
 
 /// Attributes shared by update and RIB rows.
 struct RouteCols {
@@ -60,11 +229,6 @@ struct RouteCols {
     mrt_type: StringBuilder,
     record_offset: UInt64Builder,
     file_id: StringBuilder,
-    peer_text: Cached<IpAddr>,
-    path_text: Cached<AsPath>,
-    path_ends: Option<(AsPath, PathEnds)>,
-    hop_text: Cached<IpAddr>,
-    communities_text: Cached<Vec<MetaCommunity>>,
 }
 
 impl RouteCols {
@@ -88,67 +252,47 @@ impl RouteCols {
             mrt_type: StringBuilder::new(),
             record_offset: UInt64Builder::new(),
             file_id: StringBuilder::new(),
-            peer_text: Cached::new(),
-            path_text: Cached::new(),
-            path_ends: None,
-            hop_text: Cached::new(),
-            communities_text: Cached::new(),
         }
     }
 
-    fn push(&mut self, elem: &BgpElem, ctx: &FileContext, mrt_type: &str, offset: u64, scratch: &mut String) {
+    /// One row: `prefix` with `route`'s values, or only its peer for a withdrawal.
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        route: &Route,
+        announce: bool,
+        prefix: &NetworkPrefix,
+        ctx: &FileContext,
+        mrt_type: &str,
+        offset: u64,
+        scratch: &mut String,
+    ) {
         self.collector.append_value(&ctx.collector);
-        self.peer_ip.append_value(self.peer_text.get(&elem.peer_ip, |ip, t| {
-            let _ = write!(t, "{ip}");
-        }));
-        self.peer_asn.append_value(elem.peer_asn.to_u32());
-        let net = elem.prefix.prefix.trunc();
+        self.peer_ip.append_value(&route.peer_ip);
+        self.peer_asn.append_value(route.peer_asn);
+        let net = prefix.prefix.trunc();
         scratch.clear();
         write_prefix(scratch, &net);
         self.prefix.append_value(scratch.as_str());
         self.prefix_len.append_value(net.prefix_len());
         self.afi.append_value(if net.addr().is_ipv4() { 4 } else { 6 });
-        self.path_id.append_option(elem.prefix.path_id);
-        let (origin, upstream) = match (&elem.elem_type, &elem.as_path) {
-            (ElemType::ANNOUNCE, Some(p)) => match &self.path_ends {
-                Some((last, ends)) if last == p => *ends,
-                _ => {
-                    let ends = origin_and_upstream(p);
-                    self.path_ends = Some((p.clone(), ends));
-                    ends
-                }
-            },
-            _ => (None, None),
-        };
+        self.path_id.append_option(prefix.path_id);
+        fn text(announce: bool, on: Option<()>, t: &str) -> Option<&str> {
+            if announce { on.map(|()| t) } else { None }
+        }
+        let (origin, upstream) = if announce && route.as_path.is_some() { route.ends } else { (None, None) };
         self.origin_asn.append_option(origin);
         self.upstream_asn.append_option(upstream);
-        match &elem.as_path {
-            Some(p) => self.as_path.append_value(self.path_text.get(p, |p, t| write_as_path(t, p))),
-            None => self.as_path.append_null(),
-        }
-        match &elem.next_hop {
-            Some(h) => self.next_hop.append_value(self.hop_text.get(h, |h, t| {
-                let _ = write!(t, "{h}");
-            })),
-            None => self.next_hop.append_null(),
-        }
-        match elem.origin {
-            Some(bgpkit_parser::models::Origin::IGP) => self.origin.append_value("IGP"),
-            Some(bgpkit_parser::models::Origin::EGP) => self.origin.append_value("EGP"),
-            Some(bgpkit_parser::models::Origin::INCOMPLETE) => self.origin.append_value("INCOMPLETE"),
-            None => self.origin.append_null(),
-        }
-        self.local_pref.append_option(elem.local_pref);
-        self.med.append_option(elem.med);
-        match &elem.communities {
-            Some(cs) if !cs.is_empty() => self.communities.append_value(self.communities_text.get(cs, |cs, t| write_communities(t, cs))),
-            _ => self.communities.append_null(),
-        }
+        self.as_path.append_option(text(announce, route.as_path, &route.path_text));
+        self.next_hop.append_option(text(announce, route.next_hop, &route.hop_text));
+        self.origin.append_option(if announce { route.origin } else { None });
+        self.local_pref.append_option(if announce { route.local_pref } else { None });
+        self.med.append_option(if announce { route.med } else { None });
+        self.communities.append_option(text(announce, route.communities, &route.communities_text));
         self.mrt_type.append_value(mrt_type);
         self.record_offset.append_value(offset);
         self.file_id.append_value(&ctx.file_id);
     }
-
     /// `collector`, `peer_ip`, `peer_asn`: the columns that lead both tables.
     fn take_peer(&mut self, n: usize) -> [ArrayRef; 3] {
         [take_str(&mut self.collector, n), take_str(&mut self.peer_ip, n), take_prim(&mut self.peer_asn, n)]
@@ -181,21 +325,27 @@ impl RouteCols {
 /// Writes a prefix as `a.b.c.d/len` (IPv4 without the formatting machinery; IPv6 through it).
 pub(crate) fn write_prefix(out: &mut String, net: &ipnet::IpNet) {
     match net {
-        ipnet::IpNet::V4(n) => {
-            for (i, o) in n.addr().octets().iter().enumerate() {
-                if i > 0 {
-                    out.push('.');
-                }
-                push_u8(out, *o);
-            }
-            out.push('/');
-            push_u8(out, n.prefix_len());
+        ipnet::IpNet::V4(n) => write_ipv4(out, n.addr()),
+        ipnet::IpNet::V6(n) => write_ipv6(out, n.addr()),
+    }
+    out.push('/');
+    push_u8(out, net.prefix_len());
+}
+
+/// An address as Rust's `Display` writes it.
+pub(crate) fn write_ip(out: &mut String, ip: IpAddr) {
+    match ip {
+        IpAddr::V4(a) => write_ipv4(out, a),
+        IpAddr::V6(a) => write_ipv6(out, a),
+    }
+}
+
+fn write_ipv4(out: &mut String, a: std::net::Ipv4Addr) {
+    for (i, o) in a.octets().iter().enumerate() {
+        if i > 0 {
+            out.push('.');
         }
-        ipnet::IpNet::V6(n) => {
-            write_ipv6(out, n.addr());
-            out.push('/');
-            push_u8(out, n.prefix_len());
-        }
+        push_u8(out, *o);
     }
 }
 
@@ -293,29 +443,34 @@ pub(crate) fn write_as_path(out: &mut String, path: &AsPath) {
     }
 }
 
-/// Communities, space-separated, as bgpkit's `Display` writes each (`65000:1`, `no-export`,
-/// `1:2:3` for large ones), the common kinds without the formatting machinery.
+/// Communities, space-separated, as bgpkit's `Display` writes each.
 pub(crate) fn write_communities(out: &mut String, cs: &[MetaCommunity]) {
     for (i, c) in cs.iter().enumerate() {
         if i > 0 {
             out.push(' ');
         }
-        match c {
-            MetaCommunity::Plain(Community::Custom(asn, v)) => {
-                push_u32(out, asn.to_u32());
-                out.push(':');
-                push_u32(out, *v as u32);
-            }
-            MetaCommunity::Large(l) => {
-                push_u32(out, l.global_admin);
-                out.push(':');
-                push_u32(out, l.local_data[0]);
-                out.push(':');
-                push_u32(out, l.local_data[1]);
-            }
-            other => {
-                let _ = write!(out, "{other}");
-            }
+        write_community(out, c);
+    }
+}
+
+/// One community as bgpkit's `Display` writes it (`65000:1`, `no-export`, `1:2:3` for a large
+/// one), the common kinds without the formatting machinery.
+fn write_community(out: &mut String, c: &MetaCommunity) {
+    match c {
+        MetaCommunity::Plain(Community::Custom(asn, v)) => {
+            push_u32(out, asn.to_u32());
+            out.push(':');
+            push_u32(out, *v as u32);
+        }
+        MetaCommunity::Large(l) => {
+            push_u32(out, l.global_admin);
+            out.push(':');
+            push_u32(out, l.local_data[0]);
+            out.push(':');
+            push_u32(out, l.local_data[1]);
+        }
+        other => {
+            let _ = write!(out, "{other}");
         }
     }
 }
@@ -397,6 +552,7 @@ pub struct UpdateRows {
     route: RouteCols,
     atomic: BooleanBuilder,
     aggregator: StringBuilder,
+    shared: Route,
     len: usize,
 }
 
@@ -408,27 +564,45 @@ impl UpdateRows {
             route: RouteCols::new(),
             atomic: BooleanBuilder::new(),
             aggregator: StringBuilder::new(),
+            shared: Route::default(),
             len: 0,
         }
     }
 
-    pub fn push(&mut self, ts: i64, elem: &BgpElem, ctx: &FileContext, mrt_type: &str, offset: u64, scratch: &mut String) {
-        self.ts.append_value(ts);
-        self.elem_type.append_value(if elem.elem_type.is_announce() { "A" } else { "W" });
-        self.route.push(elem, ctx, mrt_type, offset, scratch);
-        self.atomic.append_value(elem.atomic);
-        match (elem.aggr_asn, elem.aggr_ip) {
-            (Some(asn), ip) => {
-                scratch.clear();
-                let _ = write!(scratch, "{asn}");
-                if let Some(ip) = ip {
-                    let _ = write!(scratch, " {ip}");
-                }
-                self.aggregator.append_value(scratch.as_str());
-            }
-            _ => self.aggregator.append_null(),
+    /// The rows of one UPDATE: its announced prefixes (the NLRI field, then MP_REACH_NLRI),
+    /// then its withdrawn ones (the withdrawn routes field, then MP_UNREACH_NLRI), the order
+    /// and the values of bgpkit's elems. The attributes are formatted once for the message
+    /// and read where they lie, where going through elems cloned them for every prefix.
+    /// Returns the number of rows.
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_update(
+        &mut self,
+        ts: i64,
+        peer_ip: IpAddr,
+        peer_asn: u32,
+        update: &BgpUpdateMessage,
+        ctx: &FileContext,
+        mrt_type: &str,
+        offset: u64,
+        scratch: &mut String,
+    ) -> usize {
+        let mut shared = std::mem::take(&mut self.shared);
+        shared.set_peer(peer_ip, peer_asn);
+        let (mp_announced, mp_withdrawn) = shared.set_update(&update.attributes);
+        let announced = update.announced_prefixes.iter().chain(mp_announced);
+        let withdrawn = update.withdrawn_prefixes.iter().chain(mp_withdrawn);
+        let mut rows = 0;
+        for (announce, prefix) in announced.map(|p| (true, p)).chain(withdrawn.map(|p| (false, p))) {
+            self.ts.append_value(ts);
+            self.elem_type.append_value(if announce { "A" } else { "W" });
+            self.route.push(&shared, announce, prefix, ctx, mrt_type, offset, scratch);
+            self.atomic.append_value(announce && shared.atomic);
+            self.aggregator.append_option(if announce { shared.aggregator.map(|()| shared.aggregator_text.as_str()) } else { None });
+            rows += 1;
         }
-        self.len += 1;
+        self.shared = shared;
+        self.len += rows;
+        rows
     }
 
     pub fn len(&self) -> usize {
@@ -458,6 +632,7 @@ pub struct RibRows {
     dump_ts: TimestampMicrosecondBuilder,
     route: RouteCols,
     originated_ts: TimestampMicrosecondBuilder,
+    elem_route: ElemRoute,
     len: usize,
 }
 
@@ -467,13 +642,15 @@ impl RibRows {
             dump_ts: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
             route: RouteCols::new(),
             originated_ts: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+            elem_route: ElemRoute::new(),
             len: 0,
         }
     }
 
     pub fn push(&mut self, dump_ts: i64, elem: &BgpElem, ctx: &FileContext, mrt_type: &str, offset: u64, scratch: &mut String) {
         self.dump_ts.append_value(dump_ts);
-        self.route.push(elem, ctx, mrt_type, offset, scratch);
+        let route = self.elem_route.fill(elem);
+        self.route.push(route, elem.elem_type == ElemType::ANNOUNCE, &elem.prefix, ctx, mrt_type, offset, scratch);
         // bgpkit puts the entry's originated time in the elem's timestamp for RIB entries.
         if elem.timestamp.is_finite() && elem.timestamp > 0.0 {
             self.originated_ts.append_value((elem.timestamp * 1e6).round() as i64);
@@ -663,6 +840,164 @@ mod tests {
             write_prefix(&mut s, &net);
             assert_eq!(s, net.to_string());
         }
+    }
+
+    /// Every cell of `bgp_updates` row `i` but the timestamp and provenance, as text.
+    fn update_row(b: &RecordBatch, i: usize) -> String {
+        use arrow_array::{BooleanArray, StringArray, UInt8Array, UInt32Array};
+        let cols = [
+            "elem_type",
+            "peer_ip",
+            "peer_asn",
+            "prefix",
+            "prefix_len",
+            "afi",
+            "path_id",
+            "origin_asn",
+            "upstream_asn",
+            "as_path",
+            "next_hop",
+            "origin",
+            "local_pref",
+            "med",
+            "communities",
+            "atomic_aggregate",
+            "aggregator",
+        ];
+        let cell = |name: &str| {
+            let c = b.column_by_name(name).unwrap();
+            if c.is_null(i) {
+                return "NULL".to_string();
+            }
+            let any = c.as_any();
+            if let Some(a) = any.downcast_ref::<StringArray>() {
+                a.value(i).to_string()
+            } else if let Some(a) = any.downcast_ref::<UInt32Array>() {
+                a.value(i).to_string()
+            } else if let Some(a) = any.downcast_ref::<UInt8Array>() {
+                a.value(i).to_string()
+            } else {
+                any.downcast_ref::<BooleanArray>().unwrap().value(i).to_string()
+            }
+        };
+        cols.map(cell).join("|")
+    }
+
+    /// The same cells from one of bgpkit's elems, through bgpkit's own `Display`s.
+    fn elem_row(e: &BgpElem) -> String {
+        let announce = e.elem_type == ElemType::ANNOUNCE;
+        let opt = |v: Option<String>| v.unwrap_or_else(|| "NULL".into());
+        let ends = e.as_path.as_ref().filter(|_| announce).map(origin_and_upstream).unwrap_or((None, None));
+        let net = e.prefix.prefix.trunc();
+        [
+            (if announce { "A" } else { "W" }).to_string(),
+            e.peer_ip.to_string(),
+            e.peer_asn.to_string(),
+            net.to_string(),
+            net.prefix_len().to_string(),
+            (if net.addr().is_ipv4() { "4" } else { "6" }).to_string(),
+            opt(e.prefix.path_id.map(|v| v.to_string())),
+            opt(ends.0.map(|v| v.to_string())),
+            opt(ends.1.map(|v| v.to_string())),
+            opt(e.as_path.as_ref().map(|p| p.to_string())),
+            opt(e.next_hop.map(|h| h.to_string())),
+            opt(e.origin.map(|o| origin_name(o).to_string())),
+            opt(e.local_pref.map(|v| v.to_string())),
+            opt(e.med.map(|v| v.to_string())),
+            opt(e.communities.as_ref().filter(|c| !c.is_empty()).map(|cs| cs.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" "))),
+            e.atomic.to_string(),
+            opt(e.aggr_asn.map(|a| match e.aggr_ip {
+                Some(ip) => format!("{a} {ip}"),
+                None => a.to_string(),
+            })),
+        ]
+        .join("|")
+    }
+
+    fn net(p: &str, path_id: Option<u32>) -> NetworkPrefix {
+        NetworkPrefix::new(p.parse().unwrap(), path_id)
+    }
+
+    #[test]
+    fn update_rows_are_bgpkits_elems() {
+        use bgpkit_parser::Elementor;
+        use bgpkit_parser::models::{Afi, ExtendedCommunity, LargeCommunity, Nlri, Safi};
+        let two_byte = AsPath::from_segments(vec![seq(&[65001, 23456, 23456, 65003])]);
+        let four_byte = AsPath::from_segments(vec![seq(&[4_200_000_001, 4_200_000_003])]);
+        let mut reach = Nlri::new_reachable(net("2001:db8:1::/48", Some(7)), Some("2001:db8::1".parse().unwrap()));
+        reach.prefixes.push(net("2001:db8:2::/48", None));
+        reach.afi = Afi::Ipv6;
+        reach.safi = Safi::Unicast;
+        let mut unreach = Nlri::new_reachable(net("2001:db8:9::/48", None), None);
+        unreach.next_hop = None;
+        let full: Attributes = vec![
+            AttributeValue::Origin(Origin::EGP),
+            AttributeValue::AsPath(two_byte.clone()),
+            AttributeValue::As4Path(four_byte),
+            AttributeValue::MultiExitDiscriminator(5),
+            AttributeValue::AtomicAggregate,
+            AttributeValue::Aggregator { asn: Asn::new_32bit(65003), id: "192.0.2.9".parse().unwrap() },
+            AttributeValue::Communities(vec![Community::Custom(Asn::new_32bit(65001), 7), Community::NoExport]),
+            AttributeValue::LargeCommunities(vec![LargeCommunity::new(4_200_000_001, [1, 2])]),
+            AttributeValue::ExtendedCommunities(vec![ExtendedCommunity::Raw([0, 2, 0, 1, 0, 0, 0, 9])]),
+            AttributeValue::MpReachNlri(reach),
+            AttributeValue::MpUnreachNlri(unreach),
+        ]
+        .into_iter()
+        .collect();
+        // Without NEXT_HOP, LOCAL_PREF, MED or communities, and with only the classic fields.
+        let bare: Attributes =
+            vec![AttributeValue::AsPath(two_byte), AttributeValue::NextHop("192.0.2.1".parse().unwrap())].into_iter().collect();
+        let updates = [
+            BgpUpdateMessage {
+                withdrawn_prefixes: vec![net("198.51.100.0/24", None)],
+                attributes: full,
+                announced_prefixes: vec![net("203.0.113.0/24", Some(3)), net("203.0.113.128/25", None)],
+            },
+            BgpUpdateMessage { withdrawn_prefixes: vec![], attributes: bare, announced_prefixes: vec![net("192.0.2.0/24", None)] },
+            BgpUpdateMessage {
+                withdrawn_prefixes: vec![net("10.0.0.0/8", None), net("10.1.0.0/16", Some(1))],
+                attributes: Attributes::default(),
+                announced_prefixes: vec![],
+            },
+        ];
+        let ctx = FileContext::new("0123456789abcdef", "test");
+        let mut rows = UpdateRows::new();
+        let mut expected = Vec::new();
+        let (peer_ip, peer_asn): (IpAddr, u32) = ("2001:db8::ff".parse().unwrap(), 64_512);
+        for u in &updates {
+            let n = rows.push_update(1, peer_ip, peer_asn, u, &ctx, "BGP4MP/4", 0, &mut String::new());
+            let elems = Elementor::bgp_update_to_elems(u.clone(), 1.0, &peer_ip, &Asn::new_32bit(peer_asn));
+            assert_eq!(n, elems.len());
+            expected.extend(elems.iter().map(elem_row));
+        }
+        let mut sink = crate::format::MemorySink::default();
+        rows.flush(&mut sink).unwrap();
+        let b = sink.concat(Table::BgpUpdates);
+        let got: Vec<String> = (0..b.num_rows()).map(|i| update_row(&b, i)).collect();
+        assert_eq!(got, expected);
+        assert_eq!(got.len(), 9);
+        // The merged path, the MP_REACH next hop and LOCAL_PREF's default made it into a row.
+        assert!(got[0].contains("|4200000003|4200000001|65001 23456 4200000001 4200000003|2001:db8::1|EGP|0|5|"), "{}", got[0]);
+    }
+
+    #[test]
+    fn a_rib_entry_without_a_path_has_no_origin() {
+        let ctx = FileContext::new("0123456789abcdef", "test");
+        let mut rib = RibRows::new();
+        let mut e = BgpElem { as_path: Some(AsPath::from_segments(vec![seq(&[65001, 65002])])), ..Default::default() };
+        rib.push(1, &e, &ctx, "TABLE_DUMP_V2/2", 0, &mut String::new());
+        e.as_path = None;
+        rib.push(1, &e, &ctx, "TABLE_DUMP_V2/2", 1, &mut String::new());
+        e.as_path = Some(AsPath::from_segments(vec![seq(&[65001, 65002])]));
+        rib.push(1, &e, &ctx, "TABLE_DUMP_V2/2", 2, &mut String::new());
+        let mut sink = crate::format::MemorySink::default();
+        rib.flush(&mut sink).unwrap();
+        let b = sink.concat(Table::BgpRib);
+        let origin = b.column_by_name("origin_asn").unwrap();
+        let path = b.column_by_name("as_path").unwrap();
+        assert_eq!((origin.is_null(0), origin.is_null(1), origin.is_null(2)), (false, true, false));
+        assert_eq!((path.is_null(0), path.is_null(1), path.is_null(2)), (false, true, false));
     }
 
     #[test]
