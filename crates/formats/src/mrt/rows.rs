@@ -981,6 +981,115 @@ mod tests {
         assert!(got[0].contains("|4200000003|4200000001|65001 23456 4200000001 4200000003|2001:db8::1|EGP|0|5|"), "{}", got[0]);
     }
 
+    mod any_update {
+        use super::*;
+        use bgpkit_parser::models::{ExtendedCommunity, LargeCommunity, Nlri};
+        use proptest::collection::vec;
+        use proptest::prelude::*;
+
+        fn v4() -> impl Strategy<Value = NetworkPrefix> {
+            (any::<u32>(), 0u8..=32, proptest::option::of(0u32..4))
+                .prop_map(|(a, l, id)| NetworkPrefix::new(ipnet::Ipv4Net::new(a.into(), l).unwrap().into(), id))
+        }
+
+        fn v6() -> impl Strategy<Value = NetworkPrefix> {
+            (any::<u128>(), 0u8..=128, proptest::option::of(0u32..4))
+                .prop_map(|(a, l, id)| NetworkPrefix::new(ipnet::Ipv6Net::new(a.into(), l).unwrap().into(), id))
+        }
+
+        fn path() -> impl Strategy<Value = AsPath> {
+            let asns = || vec(prop_oneof![0u32..5, 23456u32..23458, any::<u32>()], 0..5);
+            vec(prop_oneof![asns().prop_map(|v| AsPathSegment::sequence(&v)), asns().prop_map(AsPathSegment::set)], 0..3)
+                .prop_map(AsPath::from_segments)
+        }
+
+        fn community() -> impl Strategy<Value = Community> {
+            prop_oneof![
+                Just(Community::NoExport),
+                Just(Community::NoAdvertise),
+                Just(Community::NoExportSubConfed),
+                (any::<u32>(), any::<u16>()).prop_map(|(a, v)| Community::Custom(Asn::new_32bit(a), v)),
+            ]
+        }
+
+        fn next_hop() -> impl Strategy<Value = Option<NextHopAddress>> {
+            proptest::option::of(prop_oneof![
+                any::<u32>().prop_map(|a| NextHopAddress::Ipv4(a.into())),
+                any::<u128>().prop_map(|a| NextHopAddress::Ipv6(a.into())),
+                (any::<u128>(), any::<u128>()).prop_map(|(a, b)| NextHopAddress::Ipv6LinkLocal(a.into(), b.into())),
+                any::<u128>().prop_map(|b| NextHopAddress::Ipv6LinkLocal("fe80::1".parse().unwrap(), b.into())),
+            ])
+        }
+
+        /// Any attribute an UPDATE's rows read, each kind possibly repeated.
+        fn attribute() -> impl Strategy<Value = AttributeValue> {
+            prop_oneof![
+                prop_oneof![Just(Origin::IGP), Just(Origin::EGP), Just(Origin::INCOMPLETE)].prop_map(AttributeValue::Origin),
+                path().prop_map(AttributeValue::AsPath),
+                path().prop_map(AttributeValue::As4Path),
+                any::<u32>().prop_map(|a| AttributeValue::NextHop(std::net::Ipv4Addr::from(a).into())),
+                any::<u128>().prop_map(|a| AttributeValue::NextHop(std::net::Ipv6Addr::from(a).into())),
+                any::<u32>().prop_map(AttributeValue::MultiExitDiscriminator),
+                any::<u32>().prop_map(AttributeValue::LocalPreference),
+                Just(AttributeValue::AtomicAggregate),
+                (any::<u32>(), any::<u32>()).prop_map(|(a, id)| AttributeValue::Aggregator { asn: Asn::new_32bit(a), id: id.into() }),
+                (any::<u32>(), any::<u32>()).prop_map(|(a, id)| AttributeValue::As4Aggregator { asn: Asn::new_32bit(a), id: id.into() }),
+                vec(community(), 0..4).prop_map(AttributeValue::Communities),
+                vec((any::<u32>(), any::<u32>(), any::<u32>()), 0..3).prop_map(|v| AttributeValue::LargeCommunities(
+                    v.into_iter().map(|(g, a, b)| LargeCommunity::new(g, [a, b])).collect()
+                )),
+                vec(any::<[u8; 8]>(), 0..3)
+                    .prop_map(|v| AttributeValue::ExtendedCommunities(v.into_iter().map(ExtendedCommunity::Raw).collect())),
+                (vec(prop_oneof![v6(), v4()], 0..4), next_hop()).prop_map(|(prefixes, hop)| {
+                    let mut n = Nlri::new_reachable(NetworkPrefix::new("::/0".parse().unwrap(), None), None);
+                    n.prefixes = prefixes;
+                    n.next_hop = hop;
+                    AttributeValue::MpReachNlri(n)
+                }),
+                vec(prop_oneof![v6(), v4()], 0..4).prop_map(|prefixes| {
+                    let mut n = Nlri::new_unreachable(NetworkPrefix::new("::/0".parse().unwrap(), None));
+                    n.prefixes = prefixes;
+                    AttributeValue::MpUnreachNlri(n)
+                }),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// Rows read in place equal rows of bgpkit's elems, for any mix of attributes.
+            #[test]
+            fn rows_are_bgpkits_elems(
+                attrs in vec(attribute(), 0..10),
+                announced in vec(v4(), 0..4),
+                withdrawn in vec(v4(), 0..4),
+                peer in prop_oneof![any::<u32>().prop_map(|a| IpAddr::from(std::net::Ipv4Addr::from(a))), any::<u128>().prop_map(|a| IpAddr::from(std::net::Ipv6Addr::from(a)))],
+            ) {
+                let update = BgpUpdateMessage { withdrawn_prefixes: withdrawn, attributes: attrs.into_iter().collect(), announced_prefixes: announced };
+                let ctx = FileContext::new("0123456789abcdef", "test");
+                let mut rows = UpdateRows::new();
+                // A first message leaves its texts behind: none may leak into the second's rows.
+                let first = BgpUpdateMessage {
+                    withdrawn_prefixes: vec![],
+                    attributes: vec![AttributeValue::AsPath(AsPath::from_segments(vec![AsPathSegment::sequence([1, 2])])), AttributeValue::AtomicAggregate]
+                        .into_iter()
+                        .collect(),
+                    announced_prefixes: vec![NetworkPrefix::new("192.0.2.0/24".parse().unwrap(), None)],
+                };
+                rows.push_update(1, "192.0.2.1".parse().unwrap(), 1, &first, &ctx, "BGP4MP/4", 0, &mut String::new());
+                let n = rows.push_update(1, peer, 64_512, &update, &ctx, "BGP4MP/4", 0, &mut String::new());
+                let elems = bgpkit_parser::Elementor::bgp_update_to_elems(update, 1.0, &peer, &Asn::new_32bit(64_512));
+                prop_assert_eq!(n, elems.len());
+                let mut sink = crate::format::MemorySink::default();
+                rows.flush(&mut sink).unwrap();
+                let b = sink.concat(Table::BgpUpdates);
+                let got: Vec<String> = (1..b.num_rows()).map(|i| update_row(&b, i)).collect();
+                let want: Vec<String> = elems.iter().map(elem_row).collect();
+                prop_assert_eq!(got, want);
+            }
+        }
+    }
+
     #[test]
     fn a_rib_entry_without_a_path_has_no_origin() {
         let ctx = FileContext::new("0123456789abcdef", "test");
