@@ -23,6 +23,8 @@ use std::rc::Rc;
 const KEEP: usize = 4 << 20;
 
 /// The pull count and the last [`KEEP`] bytes pulled, in a ring (each byte is copied once).
+/// The ring is allocated whole at the start: growing it with the stream instead (for small
+/// files) gave no speed and a 7-13% higher peak RSS over the 152 real and fixture files.
 struct TapState {
     pulled: u64,
     /// The stream itself failed (corrupt or truncated compression, read error, bomb cap), as
@@ -490,6 +492,31 @@ mod tests {
         rec.extend((body.len() as u32).to_be_bytes());
         rec.extend(body);
         rec
+    }
+
+    #[test]
+    fn the_excerpt_ring_keeps_the_last_bytes_across_wraps() {
+        let data: Vec<u8> = (0..2 * KEEP + 12_345).map(|i| (i * 31 % 251) as u8).collect();
+        let mut tap = TapState::default();
+        let mut fed = 0;
+        for (k, n) in [1usize, 11, 4096, 70_000, KEEP - 80_000, 3, KEEP + 9].iter().cycle().enumerate() {
+            let n = (*n).min(data.len() - fed);
+            if n == 0 {
+                break;
+            }
+            tap.record(&data[fed..fed + n]);
+            fed += n;
+            assert!(tap.ring.capacity() <= KEEP, "step {k}");
+            let oldest = fed.saturating_sub(KEEP);
+            for at in [oldest, (oldest + fed) / 2, fed.saturating_sub(20)] {
+                let want = &data[at..(at + 64).min(fed)];
+                assert_eq!(tap.excerpt(at as u64, 64), want, "step {k}, offset {at}");
+            }
+            if oldest > 0 {
+                assert!(tap.excerpt(oldest as u64 - 1, 8).is_empty(), "step {k}: a byte past the ring");
+            }
+        }
+        assert_eq!(fed, data.len());
     }
 
     #[test]
