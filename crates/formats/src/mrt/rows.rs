@@ -28,6 +28,8 @@ type PathEnds = (Option<u32>, Option<u32>);
 /// have grown.
 #[derive(Default)]
 struct Route {
+    /// The peer whose address `peer_ip` holds: consecutive routes mostly come from one peer.
+    peer: Option<IpAddr>,
     peer_ip: String,
     peer_asn: u32,
     ends: PathEnds,
@@ -55,8 +57,11 @@ fn origin_name(o: Origin) -> &'static str {
 
 impl Route {
     fn set_peer(&mut self, ip: IpAddr, asn: u32) {
-        self.peer_ip.clear();
-        write_ip(&mut self.peer_ip, ip);
+        if self.peer != Some(ip) {
+            self.peer_ip.clear();
+            write_ip(&mut self.peer_ip, ip);
+            self.peer = Some(ip);
+        }
         self.peer_asn = asn;
     }
 
@@ -154,7 +159,6 @@ impl Route {
 /// but a dump's consecutive prefixes often share their paths and communities.
 struct ElemRoute {
     route: Route,
-    peer: Option<IpAddr>,
     path: Option<AsPath>,
     hop: Option<IpAddr>,
     communities: Option<Vec<MetaCommunity>>,
@@ -162,16 +166,12 @@ struct ElemRoute {
 
 impl ElemRoute {
     fn new() -> Self {
-        ElemRoute { route: Route::default(), peer: None, path: None, hop: None, communities: None }
+        ElemRoute { route: Route::default(), path: None, hop: None, communities: None }
     }
 
     fn fill(&mut self, elem: &BgpElem) -> &Route {
         let r = &mut self.route;
-        if self.peer != Some(elem.peer_ip) {
-            r.set_peer(elem.peer_ip, elem.peer_asn.to_u32());
-            self.peer = Some(elem.peer_ip);
-        }
-        r.peer_asn = elem.peer_asn.to_u32();
+        r.set_peer(elem.peer_ip, elem.peer_asn.to_u32());
         // A text left from an earlier entry stays in its string while the column is null.
         match &elem.as_path {
             Some(p) if self.path.as_ref() == Some(p) => r.as_path = Some(()),
@@ -293,6 +293,7 @@ impl RouteCols {
         self.record_offset.append_value(offset);
         self.file_id.append_value(&ctx.file_id);
     }
+
     /// `collector`, `peer_ip`, `peer_asn`: the columns that lead both tables.
     fn take_peer(&mut self, n: usize) -> [ArrayRef; 3] {
         [take_str(&mut self.collector, n), take_str(&mut self.peer_ip, n), take_prim(&mut self.peer_asn, n)]
