@@ -5,16 +5,20 @@
 -- every later RIB dump and update; without such a RIB, from all RIB dumps and updates since
 -- the lookback (bgp.state_lookback before the analysis start; an update file's initial table
 -- transfer counts as state). Time filters compare the raw timestamp columns, so that Parquet
--- row groups and date partitions outside the range are not read. A route's interval is
+-- row groups outside the range are not read, and each also compares the `date` partition
+-- column with the days of those times, so that other days' files are dropped when the query
+-- is planned and the engine splits the remaining ones among its threads. A route's interval is
 -- closed by the next update of the same (peer, prefix, path id), announcement or withdrawal,
 -- or by the peer's session leaving Established (bgp_peer_state), which withdraws all of the
 -- peer's routes. end_us is NULL for routes still up at the end of the data.
 --
--- Parameters: $origin_ts, $end_ts (analysis start and end), $lookback_ts.
+-- Parameters: $origin_ts, $end_ts (analysis start and end), $lookback_ts; $lookback_date,
+-- $origin_date, $end_date (their days).
 WITH start_rib AS (
     SELECT collector, max(dump_ts) AS dump_ts
     FROM bgp_rib
     WHERE dump_ts <= $origin_ts AND dump_ts >= $lookback_ts
+      AND date BETWEEN $lookback_date AND $origin_date
     GROUP BY collector
 ),
 route_events AS (
@@ -25,6 +29,7 @@ route_events AS (
     LEFT JOIN start_rib s ON r.collector = s.collector
     WHERE (s.dump_ts IS NULL OR r.dump_ts >= s.dump_ts)
       AND r.dump_ts >= $lookback_ts AND r.dump_ts < $end_ts
+      AND r.date BETWEEN $lookback_date AND $end_date
     UNION ALL
     SELECT u.collector, u.peer_ip, u.peer_asn, u.prefix, u.path_id, u.afi, u.prefix_len,
            arrow_cast(u.ts, 'Int64') AS ts_us, CAST(u.record_offset AS BIGINT) + 1 AS seq, u.elem_type AS kind,
@@ -33,53 +38,40 @@ route_events AS (
     LEFT JOIN start_rib s ON u.collector = s.collector
     WHERE (s.dump_ts IS NULL OR u.ts > s.dump_ts)
       AND u.ts >= $lookback_ts AND u.ts < $end_ts
+      AND u.date BETWEEN $lookback_date AND $end_date
 ),
 session_downs AS (
     SELECT collector, peer_ip, peer_asn, arrow_cast(ts, 'Int64') AS ts_us, CAST(record_offset AS BIGINT) + 1 AS seq
     FROM bgp_peer_state
     WHERE old_state = 'Established' AND new_state <> 'Established'
       AND ts >= $lookback_ts AND ts < $end_ts
+      AND date BETWEEN $lookback_date AND $end_date
 ),
--- Each route event's successor on the same (peer, prefix, path id): the one sort over every
--- update. Only announcements open an interval, so only they go on.
-announced AS (
+-- One sort of every event and session down by peer, then route, then time; route_end (a
+-- window function of lightsout) walks each peer's rows once and gives every announcement the
+-- earlier of its route's next event and the peer's first session down at or after it (at
+-- equal time and position the down ends it). Two windows did this before, `lead` over each
+-- route and a running minimum of the downs in time order: two sorts of every update, and
+-- both windows evaluated row by row.
+events AS (
     SELECT collector, peer_ip, peer_asn, prefix, path_id, afi, prefix_len, ts_us, seq, kind,
-           upstream_asn, origin_asn, next_us
-    FROM (
-        SELECT *,
-               lead(ts_us) OVER (PARTITION BY collector, peer_ip, peer_asn, prefix, path_id ORDER BY ts_us, seq) AS next_us
-        FROM route_events
-    ) e
-    WHERE kind = 'A'
+           upstream_asn, origin_asn
+    FROM route_events
+    UNION ALL
+    SELECT collector, peer_ip, peer_asn, CAST(NULL AS VARCHAR), CAST(NULL AS INT UNSIGNED),
+           CAST(NULL AS TINYINT UNSIGNED), CAST(NULL AS TINYINT UNSIGNED), ts_us, seq, 'D',
+           CAST(NULL AS INT UNSIGNED), CAST(NULL AS INT UNSIGNED)
+    FROM session_downs
 ),
--- The peer's first session down after each announcement: the announcements and the downs of
--- a peer in one order, walked backwards (withdrawals cannot end a session, so they need not
--- be sorted again). At equal time and offset an announcement sorts before a down ('A' < 'D'),
--- so that down ends it. A running minimum, where counting session epochs and joining each
--- epoch to its end made the engine build a hash table of every announcement.
-with_down AS (
+ended AS (
     SELECT *,
-           min(CASE WHEN kind = 'D' THEN ts_us END) OVER (
-               PARTITION BY collector, peer_ip, peer_asn ORDER BY ts_us DESC, seq DESC, kind DESC
-               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS down_us
-    FROM (
-        SELECT collector, peer_ip, peer_asn, prefix, path_id, afi, prefix_len, ts_us, seq, kind,
-               upstream_asn, origin_asn, next_us
-        FROM announced
-        UNION ALL
-        SELECT collector, peer_ip, peer_asn, CAST(NULL AS VARCHAR), CAST(NULL AS INT UNSIGNED),
-               CAST(NULL AS TINYINT UNSIGNED), CAST(NULL AS TINYINT UNSIGNED), ts_us, seq, 'D',
-               CAST(NULL AS INT UNSIGNED), CAST(NULL AS INT UNSIGNED), CAST(NULL AS BIGINT)
-        FROM session_downs
-    ) a
+           route_end(ts_us, seq, kind, prefix, path_id) OVER (
+               PARTITION BY collector, peer_ip, peer_asn ORDER BY prefix, path_id, ts_us, seq) AS end_us
+    FROM events
 )
 SELECT collector, peer_ip, peer_asn, prefix, path_id, afi, prefix_len,
        origin_asn, upstream_asn,
        ts_us AS start_us,
-       CASE
-           WHEN next_us IS NULL THEN down_us
-           WHEN down_us IS NULL THEN next_us
-           ELSE least(next_us, down_us)
-       END AS end_us
-FROM with_down
+       end_us
+FROM ended
 WHERE kind = 'A'

@@ -10,15 +10,16 @@
 -- A bin is observed when it is in the case's range or within the time span of a DNS input
 -- file (ingest_files); observed bins without rows count as zero queries and zero failures, so
 -- that a log of errors alone (BIND query-errors) shows failures rising from zero.
--- Parameters: $origin_us, $end_us, $bin_us, $first_bin, $last_bin, $n_bins.
+-- Parameters: $origin_us, $end_us, $bin_us, $first_bin, $last_bin, $n_bins; $lookback_ts, $end_ts
+-- and their days $lookback_date, $end_date.
 WITH events AS (
     SELECT d.entity, d.domain, (arrow_cast(coalesce(e.response_ts, e.ts), 'Int64') - $origin_us) / $bin_us AS bin,
            e.message_type, e.rcode
     FROM dns_events e
     JOIN case_domains d ON e.qname = d.domain OR ends_with(e.qname, concat('.', d.domain))
     WHERE e.ts >= $lookback_ts AND e.ts < $end_ts
-      AND e.ts >= $lookback_ts AND e.ts < $end_ts
-  AND arrow_cast(coalesce(e.response_ts, e.ts), 'Int64') >= $origin_us
+      AND e.date BETWEEN $lookback_date AND $end_date
+      AND arrow_cast(coalesce(e.response_ts, e.ts), 'Int64') >= $origin_us
       AND arrow_cast(coalesce(e.response_ts, e.ts), 'Int64') < $end_us
       AND (e.role IS NULL OR e.role <> 'resolver')
 ),

@@ -8,7 +8,8 @@
 --                   share = reached share;
 --   kind 'domain'   item = a name queried under the entity's domains: queries, answered
 --                   (NOERROR/NXDOMAIN), share = answered share of queries with an outcome.
--- Parameters: $origin_us, $bin_us, $first_bin, $last_bin.
+-- Parameters: $origin_us, $bin_us, $first_bin, $last_bin; $lookback_ts, $end_ts and their days
+-- $lookback_date, $end_date.
 WITH prefixes AS (
     SELECT v.entity, 'prefix' AS kind, v.scope AS item, max(u.weight) AS weight,
            median(CAST(v.hits AS DOUBLE)) AS peers,
@@ -45,6 +46,8 @@ names AS (
     FROM dns_events e
     JOIN case_domains d ON e.qname = d.domain OR ends_with(e.qname, concat('.', d.domain))
     WHERE (e.role IS NULL OR e.role <> 'resolver')
+      AND e.ts >= $lookback_ts AND e.ts < $end_ts
+      AND e.date BETWEEN $lookback_date AND $end_date
       AND (arrow_cast(coalesce(e.response_ts, e.ts), 'Int64') - $origin_us) / $bin_us BETWEEN $first_bin AND $last_bin
     GROUP BY d.entity, e.qname
 )

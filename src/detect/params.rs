@@ -37,7 +37,15 @@ pub fn param_values(case: &Case) -> ParamValues {
     let i = |v: i64| ScalarValue::Int64(Some(v));
     let t = |v: i64| ScalarValue::TimestampMicrosecond(Some(v), Some("UTC".into()));
     let lookback = case.analysis_start_us() - case.bgp_state_lookback.micros();
+    // The days (the lake's `date` partitions) of those times: a filter on them drops the
+    // other days' files when the query is planned, so that the engine splits the remaining
+    // ones among its threads (files pruned later, by their statistics, leave one thread
+    // with all the work). The end is exclusive, so its day is that of the microsecond before.
+    let d = |v: i64| ScalarValue::Utf8(Some(crate::lake::date_of(v)));
     ParamValues::from(vec![
+        ("lookback_date", d(lookback)),
+        ("origin_date", d(case.analysis_start_us())),
+        ("end_date", d(case.analysis_end_us() - 1)),
         ("origin_ts", t(case.analysis_start_us())),
         ("end_ts", t(case.analysis_end_us())),
         ("lookback_ts", t(lookback)),

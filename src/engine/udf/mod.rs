@@ -7,6 +7,7 @@ pub mod ip_to_asn;
 mod moving_median;
 mod prefix_contains;
 mod prefix_trunc;
+mod route_end;
 
 use datafusion::logical_expr::{ScalarUDF, WindowUDF};
 use datafusion::prelude::SessionContext;
@@ -21,6 +22,7 @@ pub fn window_udfs() -> Vec<WindowUDF> {
     vec![
         WindowUDF::from(moving_median::MovingWindow::new(moving_median::Stat::Median)),
         WindowUDF::from(moving_median::MovingWindow::new(moving_median::Stat::Count)),
+        WindowUDF::from(route_end::RouteEnd::new()),
     ]
 }
 
