@@ -108,16 +108,18 @@ mod tests {
                      column2 AS peer_ip, arrow_cast(1, 'UInt32') AS peer_asn, column3 AS elem_type, column4 AS prefix,
                      arrow_cast(24, 'UInt8') AS prefix_len, arrow_cast(4, 'UInt8') AS afi, arrow_cast(NULL, 'UInt32') AS path_id,
                      arrow_cast(64500, 'UInt32') AS origin_asn, arrow_cast(64501, 'UInt32') AS upstream_asn,
-                     arrow_cast(column5, 'UInt64') AS record_offset FROM (VALUES {updates})"
+                     arrow_cast(column5, 'UInt64') AS record_offset,
+                     to_char(to_timestamp_micros(column1 * 1000000), '%Y-%m-%d') AS date FROM (VALUES {updates})"
                 ),
                 format!(
                     "CREATE VIEW bgp_peer_state AS SELECT to_timestamp_micros(column1 * 1000000) AS ts, 'c' AS collector,
                      column2 AS peer_ip, arrow_cast(1, 'UInt32') AS peer_asn, column3 AS old_state, column4 AS new_state,
-                     arrow_cast(column5, 'UInt64') AS record_offset FROM (VALUES {states})"
+                     arrow_cast(column5, 'UInt64') AS record_offset,
+                     to_char(to_timestamp_micros(column1 * 1000000), '%Y-%m-%d') AS date FROM (VALUES {states})"
                 ),
                 "CREATE VIEW bgp_rib AS SELECT * FROM bgp_updates WHERE false".replace(
                     "*",
-                    "ts AS dump_ts, collector, peer_ip, peer_asn, prefix, path_id, afi, prefix_len, upstream_asn, origin_asn",
+                    "ts AS dump_ts, collector, peer_ip, peer_asn, prefix, path_id, afi, prefix_len, upstream_asn, origin_asn, date",
                 ),
             ];
             for v in views {
@@ -125,7 +127,15 @@ mod tests {
             }
             let q = load(None).unwrap().into_iter().find(|q| q.name == "bgp_route_intervals").unwrap();
             let t = |s: i64| ScalarValue::TimestampMicrosecond(Some(s * 1_000_000), Some("UTC".into()));
-            let params = ParamValues::from(vec![("origin_ts", t(0)), ("end_ts", t(1000)), ("lookback_ts", t(0))]);
+            let d = || ScalarValue::Utf8(Some("1970-01-01".into()));
+            let params = ParamValues::from(vec![
+                ("origin_ts", t(0)),
+                ("end_ts", t(1000)),
+                ("lookback_ts", t(0)),
+                ("lookback_date", d()),
+                ("origin_date", d()),
+                ("end_date", d()),
+            ]);
             let df = ctx
                 .sql(&format!("SELECT peer_ip, prefix, start_us / 1000000 AS s, end_us / 1000000 AS e FROM ({}) ORDER BY 1, 2, 3", q.text))
                 .await
