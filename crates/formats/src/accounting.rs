@@ -19,7 +19,8 @@
 //! - rows carry the file's id, a `record_offset` inside the stream, and times inside
 //!   `ts_min..=ts_max`; hop rows join a trace of the file;
 //! - batches have the table's declared schema, and the output does not depend on the batch
-//!   size (read again with one row per batch: the same rows, rejects and counters), so a
+//!   size (read again with other batches, one row each by default: the same rows, rejects
+//!   and counters), so a
 //!   flush never writes a row twice or loses one.
 
 use crate::compress::Input;
@@ -55,13 +56,13 @@ pub struct CheckOptions {
     pub input_buffer: usize,
     /// Rows per batch of the first read.
     pub batch_rows: usize,
-    /// Read a second time with one row per batch and compare.
-    pub compare_batch_sizes: bool,
+    /// Read a second time with this many rows per batch and compare (None: read once).
+    pub second_batch_rows: Option<usize>,
 }
 
 impl Default for CheckOptions {
     fn default() -> Self {
-        CheckOptions { input_buffer: 4096, batch_rows: 64, compare_batch_sizes: true }
+        CheckOptions { input_buffer: 4096, batch_rows: 64, second_batch_rows: Some(1) }
     }
 }
 
@@ -70,17 +71,17 @@ pub fn read_checked(format: &dyn Format, data: &[u8], opts: CheckOptions) -> Res
     let fail = |what: String| Violation { format: format.name(), what };
     let first = read_once(format, data, opts.input_buffer, opts.batch_rows).map_err(fail)?;
     check(format, data, &first.sink, &first.stats).map_err(fail)?;
-    if opts.compare_batch_sizes {
-        let second = read_once(format, data, opts.input_buffer, 1).map_err(fail)?;
+    if let Some(rows) = opts.second_batch_rows.map(|r| r.max(1)) {
+        let second = read_once(format, data, opts.input_buffer, rows).map_err(fail)?;
         if second.stats != first.stats {
-            return Err(fail(format!("counters differ with one row per batch: {:?} vs {:?}", second.stats, first.stats)));
+            return Err(fail(format!("counters differ with {rows} rows per batch: {:?} vs {:?}", second.stats, first.stats)));
         }
         if second.sink.rejects != first.sink.rejects {
-            return Err(fail("rejects differ with one row per batch".into()));
+            return Err(fail(format!("rejects differ with {rows} rows per batch")));
         }
         for t in format.tables() {
             if second.sink.concat(*t) != first.sink.concat(*t) {
-                return Err(fail(format!("{t} rows differ with one row per batch")));
+                return Err(fail(format!("{t} rows differ with {rows} rows per batch")));
             }
         }
     }
