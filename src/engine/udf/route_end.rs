@@ -1,7 +1,8 @@
 //! `route_end(ts_us, seq, kind, prefix, path_id) OVER (PARTITION BY <peer> ORDER BY prefix,
 //! path_id, ts_us, seq)`: when the route that a row announces stops, for the route intervals.
 //!
-//! In: one peer's route events (kind 'A' announcement, 'W' withdrawal) and session downs
+//! In: one peer's route events (kind 'A' announcement, 'W' withdrawal; any other kind, NULL
+//! included, counts as a withdrawal, as it did for the SQL this replaces) and session downs
 //! (kind 'D', prefix NULL), ordered by prefix, path id, time and position in the file. Out:
 //! Int64, for each announcement the earlier of the time of the next event of the same
 //! (prefix, path id), and the time of the peer's first session down at or after it (same time
@@ -94,14 +95,13 @@ impl PartitionEvaluator for Evaluator {
         }
         let kind = arrow::compute::cast(kind, &DataType::Utf8)?;
         let kind = kind.as_string::<i32>();
-        let kinds = (0..num_rows)
-            .map(|i| match (kind.is_valid(i)).then(|| kind.value(i)) {
-                Some("A") => Ok(Kind::Announce),
-                Some("W") => Ok(Kind::Withdraw),
-                Some("D") => Ok(Kind::Down),
-                other => exec_err!("route_end: kind must be 'A', 'W' or 'D', not {other:?}"),
+        let kinds: Vec<Kind> = (0..num_rows)
+            .map(|i| match kind.is_valid(i).then(|| kind.value(i)) {
+                Some("A") => Kind::Announce,
+                Some("D") => Kind::Down,
+                _ => Kind::Withdraw,
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect();
         // Whether each row and the next are events of the same route (NULL equal to NULL).
         let same = if num_rows < 2 {
             None
@@ -186,6 +186,19 @@ mod tests {
                 (0, 40, None),
             ]
         );
+    }
+
+    #[test]
+    fn evaluates_arrow_columns_and_takes_an_unknown_kind_for_a_withdrawal() {
+        use arrow::array::{StringArray, UInt32Array};
+        let ts: ArrayRef = Arc::new(Int64Array::from(vec![10, 20, 30, 25]));
+        let seq: ArrayRef = Arc::new(Int64Array::from(vec![1, 2, 3, 9]));
+        let kind: ArrayRef = Arc::new(StringArray::from(vec![Some("A"), Some("X"), None, Some("D")]));
+        let prefix: ArrayRef = Arc::new(StringArray::from(vec![Some("10.0.0.0/24"), Some("10.0.0.0/24"), Some("10.0.1.0/24"), None]));
+        let path: ArrayRef = Arc::new(UInt32Array::from(vec![None, None, None, None]));
+        let out = Evaluator.evaluate_all(&[ts, seq, kind, prefix, path], 4).unwrap();
+        let out = out.as_primitive::<Int64Type>();
+        assert_eq!(out.iter().collect::<Vec<_>>(), vec![Some(20), None, None, None]);
     }
 
     proptest! {
