@@ -207,3 +207,33 @@ pub fn register_case_tables(ctx: &SessionContext, case: &Case, store: &TableStor
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date_param(values: &ParamValues, name: &str) -> String {
+        let ParamValues::Map(map) = values else { panic!("named parameters") };
+        match &map[name].value {
+            ScalarValue::Utf8(Some(d)) => d.clone(),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn date_parameters_are_the_days_of_the_time_bounds_with_the_end_exclusive() {
+        // Ends exactly at midnight: the last day read is the one before it. One hour of BGP
+        // history and a day of state lookback reach back into the two days before the start.
+        let case = Case::parse(
+            "name = \"t\"\nstart = \"2024-10-01T00:00:00Z\"\nend = \"2024-10-02T00:00:00Z\"\nbin = \"5m\"\n\
+             [bgp]\nhistory = \"1h\"\nstate_lookback = \"1d\"\n[trace]\nhistory = \"1h\"\n[dns]\nhistory = \"1h\"\n\
+             [[entity]]\nname = \"X\"\nasn = 64500\n",
+            std::path::Path::new("."),
+        )
+        .unwrap();
+        let v = param_values(&case);
+        assert_eq!(date_param(&v, "origin_date"), "2024-09-30");
+        assert_eq!(date_param(&v, "lookback_date"), "2024-09-29");
+        assert_eq!(date_param(&v, "end_date"), "2024-10-01");
+    }
+}

@@ -20,8 +20,7 @@
 //!   `ts_min..=ts_max`; hop rows join a trace of the file;
 //! - batches have the table's declared schema, and the output does not depend on the batch
 //!   size (read again with other batches, one row each by default: the same rows, rejects
-//!   and counters), so a
-//!   flush never writes a row twice or loses one.
+//!   and counters), so a flush never writes a row twice or loses one.
 
 use crate::compress::Input;
 use crate::format::{FileContext, Format, MemorySink, ReadStats};
@@ -56,7 +55,8 @@ pub struct CheckOptions {
     pub input_buffer: usize,
     /// Rows per batch of the first read.
     pub batch_rows: usize,
-    /// Read a second time with this many rows per batch and compare (None: read once).
+    /// Read a second time with this many rows per batch (0 counts as 1) and compare (None:
+    /// read once).
     pub second_batch_rows: Option<usize>,
 }
 

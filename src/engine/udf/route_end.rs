@@ -59,9 +59,9 @@ pub enum Kind {
     Down,
 }
 
-/// The end of each announcement among one peer's `rows` (time, position, kind), ordered by
-/// route then time; `same_route_as_next[i]` says whether row `i + 1` is an event of the same
-/// route as row `i`.
+/// The end of each announcement among one peer's rows (time, position and kind of each),
+/// ordered by route then time; `same_route_as_next(i)` says whether row `i + 1` is an event
+/// of the same route as row `i`.
 pub fn route_ends(ts: &[i64], seq: &[i64], kind: &[Kind], same_route_as_next: impl Fn(usize) -> bool) -> Vec<Option<i64>> {
     let n = ts.len();
     let mut downs: Vec<(i64, i64)> = (0..n).filter(|&i| kind[i] == Kind::Down).map(|i| (ts[i], seq[i])).collect();
