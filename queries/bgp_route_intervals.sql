@@ -47,12 +47,11 @@ session_downs AS (
       AND ts >= $lookback_ts AND ts < $end_ts
       AND date BETWEEN $lookback_date AND $end_date
 ),
--- One sort of every event and session down by peer, then route, then time; route_end (a
--- window function of lightsout) walks each peer's rows once and gives every announcement the
--- earlier of its route's next event and the peer's first session down at or after it (at
--- equal time and position the down ends it). Two windows did this before, `lead` over each
--- route and a running minimum of the downs in time order: two sorts of every update, and
--- both windows evaluated row by row.
+-- One sort of every event and session down by peer AS, time and position (integers only);
+-- route_end (a window function of lightsout) walks each AS's rows once, keeping each peer's
+-- open routes, and gives every announcement the earlier of its route's next event and the
+-- peer's first session down at or after it (in one record: withdrawals, then announcements,
+-- then downs). Sorting by peer and prefix text instead cost three times as much.
 events AS (
     SELECT collector, peer_ip, peer_asn, prefix, path_id, afi, prefix_len, ts_us, seq, kind,
            upstream_asn, origin_asn
@@ -65,8 +64,8 @@ events AS (
 ),
 ended AS (
     SELECT *,
-           route_end(ts_us, seq, kind, prefix, path_id) OVER (
-               PARTITION BY collector, peer_ip, peer_asn ORDER BY prefix, path_id, ts_us, seq) AS end_us
+           route_end(ts_us, seq, kind, collector, peer_ip, prefix, path_id) OVER (
+               PARTITION BY peer_asn ORDER BY ts_us, seq) AS end_us
     FROM events
 )
 SELECT collector, peer_ip, peer_asn, prefix, path_id, afi, prefix_len,
