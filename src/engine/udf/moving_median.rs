@@ -63,34 +63,43 @@ struct Evaluator {
 }
 
 /// For each row, the median and count of the non-NULL values of the earlier rows whose bin is
-/// within `n` bins before its own. `bins` must be ascending.
-pub fn moving(values: &[Option<f64>], bins: &[i64], n: i64) -> Vec<(Option<f64>, i64)> {
+/// within `n` bins before its own. `bins` must be ascending. With [`Stat::Count`] the median
+/// is not kept (always `None`): a count needs no sorted window.
+pub fn moving(values: &[Option<f64>], bins: &[i64], n: i64, stat: Stat) -> Vec<(Option<f64>, i64)> {
     let mut out = Vec::with_capacity(values.len());
     let mut window: Vec<f64> = Vec::new(); // sorted
+    let mut count = 0usize;
+    let median = stat == Stat::Median;
     let (mut lo, mut hi) = (0usize, 0usize); // rows [lo, hi) are in the window
     for i in 0..values.len() {
         // Add rows before i (bins < bins[i]), drop rows older than bins[i] - n.
         while hi < i && bins[hi] < bins[i] {
             if let Some(v) = values[hi].filter(|v| !v.is_nan()) {
-                let at = window.partition_point(|x| *x < v);
-                window.insert(at, v);
+                count += 1;
+                if median {
+                    let at = window.partition_point(|x| *x < v);
+                    window.insert(at, v);
+                }
             }
             hi += 1;
         }
         while lo < hi && bins[lo] < bins[i] - n {
             if let Some(v) = values[lo].filter(|v| !v.is_nan()) {
-                let at = window.partition_point(|x| *x < v);
-                window.remove(at);
+                count -= 1;
+                if median {
+                    let at = window.partition_point(|x| *x < v);
+                    window.remove(at);
+                }
             }
             lo += 1;
         }
         let k = window.len();
-        let median = match k {
+        let m = match k {
             0 => None,
             _ if k % 2 == 1 => Some(window[k / 2]),
             _ => Some((window[k / 2 - 1] + window[k / 2]) / 2.0),
         };
-        out.push((median, k as i64));
+        out.push((m, count as i64));
     }
     out
 }
@@ -112,7 +121,7 @@ impl PartitionEvaluator for Evaluator {
         if bins.windows(2).any(|w| w[0] > w[1]) {
             return exec_err!("moving window: rows must be ordered by bin (ORDER BY bin)");
         }
-        let stats = moving(&vals, bins, len);
+        let stats = moving(&vals, bins, len, self.stat);
         Ok(match self.stat {
             Stat::Median => Arc::new(stats.iter().map(|s| s.0).collect::<Float64Array>()),
             Stat::Count => Arc::new(stats.iter().map(|s| Some(s.1)).collect::<Int64Array>()),
@@ -128,7 +137,7 @@ mod tests {
     fn median_of_the_previous_bins_skipping_nulls_and_gaps() {
         let v = [Some(1.0), Some(3.0), None, Some(2.0), Some(10.0), Some(4.0)];
         let b = [0, 1, 2, 3, 5, 9];
-        let s = moving(&v, &b, 4);
+        let s = moving(&v, &b, 4, Stat::Median);
         assert_eq!(s[0], (None, 0));
         assert_eq!(s[1], (Some(1.0), 1));
         assert_eq!(s[2], (Some(2.0), 2));
@@ -155,7 +164,8 @@ mod tests {
             vals.push(if next() % 5 == 0 { None } else { Some((next() % 20) as f64) });
         }
         let n = 17;
-        let fast = moving(&vals, &bins, n);
+        let fast = moving(&vals, &bins, n, Stat::Median);
+        let counts = moving(&vals, &bins, n, Stat::Count);
         for i in 0..bins.len() {
             let mut w: Vec<f64> = (0..i).filter(|&j| bins[j] < bins[i] && bins[j] >= bins[i] - n).filter_map(|j| vals[j]).collect();
             w.sort_by(f64::total_cmp);
@@ -168,6 +178,7 @@ mod tests {
                 Some((w[k / 2 - 1] + w[k / 2]) / 2.0)
             };
             assert_eq!(fast[i], (m, k as i64), "row {i}");
+            assert_eq!(counts[i], (None, k as i64), "row {i}, count only");
         }
     }
 }
