@@ -67,19 +67,14 @@ pub enum Kind {
 }
 
 /// The end of each announcement among rows ordered by time and position (`ts`, `seq`);
-/// `peer(i)` and `route(i)` are row `i`'s peer and its route within the peer (a down's route
-/// is not read).
-pub fn route_ends<P: Hash + Eq, R: Hash + Eq>(
-    ts: &[i64],
-    seq: &[i64],
-    kind: &[Kind],
-    peer: impl Fn(usize) -> P,
-    route: impl Fn(usize) -> R,
-) -> Vec<Option<i64>> {
+/// `peer[i]` numbers row `i`'s peer (0, 1, ...) and `route(i)` is its route within the peer
+/// (a down's route is not read).
+pub fn route_ends<R: Hash + Eq>(ts: &[i64], seq: &[i64], kind: &[Kind], peer: &[u32], route: impl Fn(usize) -> R) -> Vec<Option<i64>> {
     let n = ts.len();
     let mut end = vec![None; n];
     // Per peer, the row of each route's announcement that is still up.
-    let mut open: HashMap<P, HashMap<R, usize>> = HashMap::default();
+    let mut open: Vec<HashMap<R, usize>> = Vec::new();
+    open.resize_with(peer.iter().max().map_or(0, |&p| p as usize + 1), HashMap::default);
     let mut i = 0;
     while i < n {
         let mut j = i + 1;
@@ -90,20 +85,18 @@ pub fn route_ends<P: Hash + Eq, R: Hash + Eq>(
             for r in (i..j).filter(|&r| kind[r] == pass) {
                 match pass {
                     Kind::Withdraw => {
-                        if let Some(up) = open.get_mut(&peer(r)).and_then(|routes| routes.remove(&route(r))) {
+                        if let Some(up) = open[peer[r] as usize].remove(&route(r)) {
                             end[up] = Some(ts[r]);
                         }
                     }
                     Kind::Announce => {
-                        if let Some(up) = open.entry(peer(r)).or_default().insert(route(r), r) {
+                        if let Some(up) = open[peer[r] as usize].insert(route(r), r) {
                             end[up] = Some(ts[r]);
                         }
                     }
                     Kind::Down => {
-                        if let Some(routes) = open.get_mut(&peer(r)) {
-                            for (_, up) in routes.drain() {
-                                end[up] = Some(ts[r]);
-                            }
+                        for (_, up) in open[peer[r] as usize].drain() {
+                            end[up] = Some(ts[r]);
                         }
                     }
                 }
@@ -179,7 +172,7 @@ impl PartitionEvaluator for Evaluator {
             })
             .collect();
         let ends =
-            route_ends(ts.values(), seq.values(), &kinds, |i| slots[i], |i| (prefix.get(i), path_id.is_valid(i).then(|| path_id.value(i))));
+            route_ends(ts.values(), seq.values(), &kinds, &slots, |i| (prefix.get(i), path_id.is_valid(i).then(|| path_id.value(i))));
         Ok(Arc::new(ends.into_iter().collect::<Int64Array>()))
     }
 }
@@ -228,7 +221,8 @@ mod tests {
         let ts: Vec<i64> = rows.iter().map(|r| r.2).collect();
         let seq: Vec<i64> = rows.iter().map(|r| r.3).collect();
         let kind: Vec<Kind> = rows.iter().map(|r| r.4).collect();
-        route_ends(&ts, &seq, &kind, |i| rows[i].0, |i| rows[i].1)
+        let peer: Vec<u32> = rows.iter().map(|r| r.0 as u32).collect();
+        route_ends(&ts, &seq, &kind, &peer, |i| rows[i].1)
     }
 
     #[test]
