@@ -23,10 +23,16 @@ upstreams AS (
     SELECT v.entity, v.upstream_asn FROM (SELECT DISTINCT entity, upstream_asn FROM via) v
     WHERE v.entity NOT IN (SELECT entity FROM case_upstreams)
 ),
-scopes AS (
-    SELECT entity, unit AS scope FROM entity_units
+-- The series: every upstream of the entity as a whole (scope '*'), and each unit with the
+-- upstreams that carried it in some bin. A unit never reached through an upstream has no
+-- series for it (it would be zero in every bin: no baseline, never a window, no evidence).
+series AS (
+    SELECT entity, '*' AS scope, upstream_asn FROM upstreams
+    WHERE entity IN (SELECT entity FROM entity_units)
     UNION ALL
-    SELECT DISTINCT entity, '*' AS scope FROM entity_units
+    SELECT DISTINCT v.entity, v.unit AS scope, v.upstream_asn
+    FROM via v
+    JOIN upstreams u ON v.entity = u.entity AND v.upstream_asn = u.upstream_asn
 ),
 counts AS (
     -- (via has one row per unit, upstream, bin and peer already)
@@ -38,12 +44,11 @@ counts AS (
     FROM (SELECT DISTINCT entity, upstream_asn, bin, collector, peer_ip, peer_asn FROM via) v
     GROUP BY entity, upstream_asn, bin
 )
-SELECT s.entity, s.scope, 'bgp_upstream_split' AS signal, u.upstream_asn, b.bin,
+SELECT s.entity, s.scope, 'bgp_upstream_split' AS signal, s.upstream_asn, b.bin,
        CASE WHEN coalesce(a.full_feed_peers, 0) = 0 THEN NULL ELSE CAST(coalesce(c.peers, 0) AS DOUBLE) END AS value,
        coalesce(c.peers, 0) AS hits,
        coalesce(a.full_feed_peers, 0) AS total
-FROM scopes s
-JOIN upstreams u ON s.entity = u.entity
+FROM series s
 CROSS JOIN bins b
-LEFT JOIN counts c ON c.entity = s.entity AND c.scope = s.scope AND c.upstream_asn = u.upstream_asn AND c.bin = b.bin
+LEFT JOIN counts c ON c.entity = s.entity AND c.scope = s.scope AND c.upstream_asn = s.upstream_asn AND c.bin = b.bin
 LEFT JOIN any_full_feed a ON a.bin = b.bin

@@ -39,6 +39,9 @@ SELECT entity, unit AS scope, 'bgp_prefix_visibility' AS signal, CAST(NULL AS IN
        CASE WHEN full_feed_peers = 0 THEN NULL WHEN visible THEN weight ELSE 0.0 END AS value,
        peers AS hits, full_feed_peers AS total
 FROM unit_vis
+-- A unit of a family without a full-feed peer in any bin has no series (it would be NULL in
+-- every bin); the entity's row of that family still says so, bin by bin.
+WHERE afi IN (SELECT DISTINCT afi FROM bgp_peer_feed WHERE full_feed)
 UNION ALL
 SELECT v.entity, '*' AS scope,
        CASE WHEN v.afi = 4 THEN 'bgp_visibility_v4' ELSE 'bgp_visibility_v6' END AS signal,

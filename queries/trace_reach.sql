@@ -11,8 +11,11 @@ WITH per_scope AS (
     FROM (SELECT DISTINCT entity, kind, id, ts_us, dst_addr, reached, bin FROM trace_measurements) d
     GROUP BY entity, bin
 ),
+-- The series: each entity as a whole (scope '*', NULL in every bin when nothing probed it:
+-- "insufficient data"), and each unit that some measurement went to (a unit never probed has
+-- no series: it would be NULL in every bin).
 scopes AS (
-    SELECT DISTINCT entity, unit AS scope FROM entity_units
+    SELECT DISTINCT entity, scope FROM per_scope WHERE scope <> '*'
     UNION ALL
     SELECT DISTINCT entity, '*' AS scope FROM entity_units
 )

@@ -137,3 +137,60 @@ async fn nested_units_are_counted_once() {
     }
     assert!(!traces.lines().any(|l| l.contains("unit=10.0.2.0/23 |") && l.contains("dst_addr=10.0.0.10 |")), "{traces}");
 }
+
+/// Per-unit series that could carry nothing are left out of the signals: a unit never reached
+/// through an upstream has no upstream-split series for it, a unit nothing probed has no
+/// traceroute series, a unit of a family without any full-feed peer has no prefix visibility
+/// series. The entity-wide series stay whole, and a unit that is routable but dark all along
+/// keeps its visibility series (zero in every bin: that is a finding, not missing data).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn series_that_cannot_carry_a_value_are_left_out() {
+    let d = tempfile::tempdir().unwrap();
+    build_lake(d.path());
+    // 10.9.0.0/24: never announced, never probed. 2001:db8::/32: IPv6, and no peer is full-feed
+    // in IPv6 (the lake has no IPv6 route at all).
+    let case = CASE.replace(
+        r#"prefixes = ["10.0.0.0/24", "10.0.2.0/23"]"#,
+        r#"prefixes = ["10.0.0.0/24", "10.0.2.0/23", "10.9.0.0/24", "2001:db8::/32"]"#,
+    );
+    assert_ne!(case, CASE, "the golden case changed: update this test");
+    let case = Case::parse(&case, Path::new(".")).unwrap();
+    let det = detect(&case, d.path(), &DetectOptions::default()).await.unwrap();
+    let rows = |table: &str| {
+        let t = &det.tables[table];
+        render(&t.schema, &t.batches)
+    };
+    let count = |rows: &str, needles: &[&str]| rows.lines().filter(|l| needles.iter().all(|n| l.contains(n))).count();
+    let reach = rows("trace_reach");
+    let bins = count(&reach, &["scope=* |"]);
+    assert!(bins > 40, "{bins} bins");
+
+    let split = rows("bgp_upstream_split");
+    assert_eq!(count(&split, &["scope=10.9.0.0/24 |"]), 0, "{split}");
+    assert_eq!(count(&split, &["scope=2001:db8::/32 |"]), 0, "{split}");
+    for up in ["64510", "64520"] {
+        assert_eq!(count(&split, &["scope=* |", &format!("upstream_asn={up} |")]), bins, "{split}");
+        assert_eq!(count(&split, &["scope=10.0.0.0/24 |", &format!("upstream_asn={up} |")]), bins, "{split}");
+    }
+
+    assert_eq!(count(&reach, &["scope=10.9.0.0/24 |"]), 0, "{reach}");
+    assert_eq!(count(&reach, &["scope=2001:db8::/32 |"]), 0, "{reach}");
+    assert_eq!(count(&reach, &["scope=10.0.2.0/23 |"]), bins, "{reach}");
+
+    let vis = rows("bgp_visibility");
+    assert_eq!(count(&vis, &["scope=2001:db8::/32 |"]), 0, "{vis}");
+    assert_eq!(count(&vis, &["scope=* |", "signal=bgp_visibility_v6 |", "value=NULL |"]), bins, "{vis}");
+    // Dark all along, in a family that has full-feed peers: zero wherever there is data.
+    let dark = count(&vis, &["scope=10.9.0.0/24 |"]);
+    assert_eq!(dark, bins, "{vis}");
+    assert_eq!(count(&vis, &["scope=10.9.0.0/24 |", "value=0.0 |"]) + count(&vis, &["scope=10.9.0.0/24 |", "value=NULL |"]), bins);
+    assert!(count(&vis, &["scope=10.9.0.0/24 |", "value=0.0 |"]) > 30, "{vis}");
+
+    // The same stories are told: the dark unit gets an 'insufficient data' or drop reading
+    // of its own, never a window from the series that were left out.
+    let windows = lightsout::detect::output::windows_csv(&det.windows);
+    assert!(!windows.lines().any(|l| l.contains("2001:db8::/32")), "{windows}");
+    let golden = detect(&Case::parse(CASE, Path::new(".")).unwrap(), d.path(), &DetectOptions::default()).await.unwrap();
+    let kinds = |det: &lightsout::detect::Detection| det.events.iter().map(|e| (e.kind.clone(), e.verdict.clone())).collect::<Vec<_>>();
+    assert_eq!(kinds(&det), kinds(&golden));
+}
