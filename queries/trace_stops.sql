@@ -12,7 +12,7 @@ WITH failed AS (
 upstreams AS (
     SELECT entity, upstream_asn FROM case_upstreams
     UNION
-    SELECT DISTINCT entity, upstream_asn FROM entity_route_bins WHERE upstream_asn IS NOT NULL
+    SELECT DISTINCT entity, upstream_asn FROM entity_routes WHERE upstream_asn IS NOT NULL
 ),
 inside_addr AS (
     SELECT DISTINCT f.entity, f.id
