@@ -21,8 +21,13 @@ per_bin AS (
     WHERE bin < $n_bins
     GROUP BY collector, peer_ip, peer_asn, afi, bin
 ),
+-- The peers with a delta in some bin, read from the intervals (per_bin is a CTE: naming it
+-- here as well would aggregate every delta a second time).
 peers AS (
-    SELECT DISTINCT collector, peer_ip, peer_asn, afi FROM per_bin
+    SELECT DISTINCT collector, peer_ip, peer_asn, afi
+    FROM bgp_route_intervals
+    WHERE greatest(0, (start_us - $origin_us) / $bin_us) < $n_bins
+       OR (end_us IS NOT NULL AND greatest(0, (end_us - $origin_us) / $bin_us) < $n_bins)
 ),
 dense AS (
     SELECT p.collector, p.peer_ip, p.peer_asn, p.afi, b.bin
