@@ -28,7 +28,7 @@ upstreams AS (
 -- series for it (it would be zero in every bin: no baseline, never a window, no evidence).
 series AS (
     SELECT entity, '*' AS scope, upstream_asn FROM upstreams
-    WHERE entity IN (SELECT entity FROM entity_units)
+    WHERE entity IN (SELECT DISTINCT entity FROM entity_units)
     UNION ALL
     SELECT DISTINCT v.entity, v.unit AS scope, v.upstream_asn
     FROM via v
