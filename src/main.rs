@@ -21,8 +21,12 @@ fn main() {
     // time). Peak memory stays bounded by what is live at once.
     // SAFETY: setting an allocator option is allowed at any time (mimalloc.h).
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
-    without_huge_pages();
     let parsed = cli::Cli::parse();
+    // Detection keeps transparent huge pages (see `without_huge_pages`); every other command,
+    // ingest above all, runs without them.
+    if !matches!(parsed.command, cli::Command::Detect(_)) {
+        without_huge_pages();
+    }
     match cli::run(parsed) {
         Ok(code) => std::process::exit(code),
         Err(e) => {
@@ -36,9 +40,14 @@ fn main() {
 /// Turns transparent huge pages off for the process (Linux), unless `MIMALLOC_ALLOW_THP` is
 /// set, which then decides as mimalloc documents it. mimalloc asks for huge pages on its
 /// arenas, and a 2 MiB page is zeroed whole at its first touch however little of it is used:
-/// on the bench machine that made the kernel's time per run vary from 0.1 to 0.9 s (ingest)
-/// and 1.6 to 3 s (detection). Without them, peak RSS fell by 10 to 25% and wall time by
-/// up to a fifth (detection: 3.1-3.2 s against 3.9-4.6 s); see the README's Speed section.
+/// on the bench machine that made the kernel's time per ingest vary from 0.1 to 0.9 s, and
+/// without them ingest's peak RSS fell by 12%; see the README's Speed section. Detection
+/// keeps them: it grows to its peak once and holds it, and 4 KiB pages cost it 0.3-0.4 s of
+/// page faults in the kernel. With huge pages its wall time was 0.84, 0.84 and 0.93 of the
+/// time without (medians of three series of 7-11 interleaved runs; single pairs from 0.79 to
+/// 1.25, as the kernel's zeroing still varies), for 110 MiB more peak memory. When detection
+/// held 1.2 GiB of tables it had been the other way round (3.9-4.6 s against 3.1-3.2 s).
+/// `MIMALLOC_ALLOW_THP=0` turns them off for detection too.
 fn without_huge_pages() {
     #[cfg(target_os = "linux")]
     if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
