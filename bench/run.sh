@@ -9,16 +9,18 @@
 #   lightsout ingest of each corpus form (2 threads, and 1 thread for the scaling), of one
 #   file of the 64, of the decompressed corpus (one 387 MB file), and detection for one entity
 #   over the bench lake against a bare count.
-# Each measurement is repeated RUNS times (default 3; bgpdump SLOW_RUNS, default 1) and the
-# median is reported. Prints a Markdown table and writes it to bench/results.md.
+# Each measurement is repeated RUNS times (default 3; bgpdump SLOW_RUNS, default 1; the
+# counts and detection DETECT_RUNS, default 7, in turn) and the median is reported. Prints a
+# Markdown table and writes it to bench/results.md.
 #
 # Environment: SHARED (default ../shared), CORPUS (default bench/corpus), RUNS, SLOW_RUNS,
-# PROFILE (cargo profile, default bench), CARGO_TARGET_DIR.
+# DETECT_RUNS, PROFILE (cargo profile, default bench), CARGO_TARGET_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${SHARED:-../shared}
 CORPUS=${CORPUS:-bench/corpus}
 RUNS=${RUNS:-3}
+DETECT_RUNS=${DETECT_RUNS:-7}
 SLOW_RUNS=${SLOW_RUNS:-1}
 PROFILE=${PROFILE:-bench}
 TARGET=${CARGO_TARGET_DIR:-target}
@@ -160,14 +162,21 @@ history = "1h"
 name = "AS$asn"
 asn = $asn
 EOF
-measure count_meta "$RUNS" "$BIN" sql --lake "$WORK/lake" "SELECT count(*) FROM bgp_updates"
-measure count_scan "$RUNS" "$BIN" sql --lake "$WORK/lake" "SELECT count(prefix), count(DISTINCT peer_ip) FROM bgp_updates"
-BEFORE="rm -rf $WORK/out" measure detect "$RUNS" "$BIN" detect "$WORK/case.toml" --lake "$WORK/lake" --out "$WORK/out"
+# The counts and detection run in turn (count, scan, detection, count, ...), so that the
+# ratio compares runs made minutes apart at most on a machine whose speed drifts.
+for ((i = 0; i < DETECT_RUNS; i++)); do
+  BEFORE="" once count_meta "$BIN" sql --lake "$WORK/lake" "SELECT count(*) FROM bgp_updates"
+  BEFORE="" once count_scan "$BIN" sql --lake "$WORK/lake" "SELECT count(prefix), count(DISTINCT peer_ip) FROM bgp_updates"
+  BEFORE="rm -rf $WORK/out" once detect "$BIN" detect "$WORK/case.toml" --lake "$WORK/lake" --out "$WORK/out"
+done
+summarize count_meta
+summarize count_scan
+summarize detect
 
 ratio() { awk "BEGIN {printf \"%.2f\", $1 / $2}"; }
 base=${WALL[bzip2]}
 {
-  echo "## lightsout bench ($(nproc) cores, profile $PROFILE, median of $RUNS runs; bgpdump $SLOW_RUNS)"
+  echo "## lightsout bench ($(nproc) cores, profile $PROFILE, median of $RUNS runs; bgpdump $SLOW_RUNS; counts and detection $DETECT_RUNS, in turn)"
   echo
   echo "Corpus: $MB MB of MRT (8 real update files x 8), $elems bgpkit elements; lightsout writes $rows rows."
   echo
