@@ -13,9 +13,10 @@ WITH per_scope AS (
 ),
 -- The series: each entity as a whole (scope '*', NULL in every bin when nothing probed it:
 -- "insufficient data"), and each unit that some measurement went to (a unit never probed has
--- no series: it would be NULL in every bin).
+-- no series: it would be NULL in every bin). Read from trace_measurements, not per_scope: a
+-- CTE named twice is evaluated twice.
 scopes AS (
-    SELECT DISTINCT entity, scope FROM per_scope WHERE scope <> '*'
+    SELECT DISTINCT entity, unit AS scope FROM trace_measurements
     UNION ALL
     SELECT DISTINCT entity, '*' AS scope FROM entity_units
 )
