@@ -352,7 +352,10 @@ fn a_json_line_of_100_mb_is_one_reject_and_memory_stays_bounded() {
     ]);
     assert_eq!(code, 0, "{stderr}");
     eprintln!("peak RSS with two 100 MB lines: {peak_kb} KiB; without them: {base_kb} KiB");
-    assert!(base_kb > 0 && peak_kb < base_kb + 48 * 1024, "peak RSS {peak_kb} KiB against {base_kb} KiB without the long lines");
+    // The long lines' files add 46-49 MiB of peak here (the atlas reader's 16 MiB line cap
+    // and the readers' buffers; a CI run saw 49.5 MiB against a bound of 48, so the bound is
+    // 64 MiB): either 100 MB line held in memory would exceed it.
+    assert!(base_kb > 0 && peak_kb < base_kb + 64 * 1024, "peak RSS {peak_kb} KiB against {base_kb} KiB without the long lines");
 }
 
 #[test]
