@@ -4,26 +4,57 @@
 -- more than $visible_fraction of them see it, IODA's way. Every unit has a row in every bin.
 -- weight: the unit's IPv4 /24 or IPv6 /48 equivalents. Read by bgp_visibility (three times:
 -- a table of its own, so that the peer counts are made once).
-WITH full_feed AS (
-    SELECT collector, peer_ip, peer_asn, afi, bin FROM bgp_peer_feed WHERE full_feed
+WITH full_feed_count AS (
+    SELECT afi, bin, count(*) AS full_feed_peers FROM bgp_peer_feed WHERE full_feed GROUP BY afi, bin
 ),
-full_feed_count AS (
-    SELECT afi, bin, count(*) AS full_feed_peers FROM full_feed GROUP BY afi, bin
+-- Each peer's routes to a unit (entity_route_peers: intervals of bins, which may overlap),
+-- merged into disjoint islands: a row opens an island when it starts after every earlier row
+-- of the same unit and peer has ended.
+marked AS (
+    SELECT entity, unit, collector, peer_ip, peer_asn, first_bin, end_bin,
+           CASE WHEN first_bin <= max(end_bin) OVER (
+                    PARTITION BY entity, unit, collector, peer_ip, peer_asn ORDER BY first_bin, end_bin
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                THEN 0 ELSE 1 END AS opens
+    FROM entity_route_peers
 ),
-seen AS (
-    SELECT entity, unit, afi, bin, count(*) AS peers
-    FROM (SELECT DISTINCT entity, unit, afi, bin, collector, peer_ip, peer_asn FROM entity_route_peers) s
-    GROUP BY entity, unit, afi, bin
+islands AS (
+    SELECT entity, unit, collector, peer_ip, peer_asn, first_bin, end_bin,
+           sum(opens) OVER (
+               PARTITION BY entity, unit, collector, peer_ip, peer_asn ORDER BY first_bin, end_bin
+               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS island
+    FROM marked
+),
+merged AS (
+    SELECT entity, unit, min(first_bin) AS first_bin, max(end_bin) AS end_bin
+    FROM islands
+    GROUP BY entity, unit, collector, peer_ip, peer_asn, island
+),
+-- A peer counts from the bin its island starts in to the bin before the one it ends in: +1
+-- and -1 (each island joined with two rows, so that merged is named, and evaluated, once),
+-- then summed up bin by bin below.
+deltas AS (
+    SELECT entity, unit, bin, sum(d) AS d
+    FROM (SELECT entity, unit, CASE WHEN s.d = 1 THEN first_bin ELSE end_bin END AS bin, s.d
+          FROM merged CROSS JOIN (VALUES (1), (-1)) s(d)) x
+    GROUP BY entity, unit, bin
 ),
 unit_bins AS (
     SELECT u.entity, u.unit, u.afi, u.prefix_len, u.weight, b.bin
     FROM entity_units u CROSS JOIN bins b
+),
+seen AS (
+    SELECT ub.entity, ub.unit, ub.afi, ub.prefix_len, ub.weight, ub.bin,
+           sum(coalesce(x.d, 0)) OVER (
+               PARTITION BY ub.entity, ub.unit ORDER BY ub.bin
+               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS peers
+    FROM unit_bins ub
+    LEFT JOIN deltas x ON ub.entity = x.entity AND ub.unit = x.unit AND ub.bin = x.bin
 )
-SELECT ub.entity, ub.unit, ub.afi, ub.prefix_len, ub.weight, ub.bin,
-       coalesce(s.peers, 0) AS peers,
+SELECT s.entity, s.unit, s.afi, s.prefix_len, s.weight, s.bin,
+       s.peers,
        coalesce(f.full_feed_peers, 0) AS full_feed_peers,
        coalesce(f.full_feed_peers, 0) > 0
-           AND CAST(coalesce(s.peers, 0) AS DOUBLE) > $visible_fraction * f.full_feed_peers AS visible
-FROM unit_bins ub
-LEFT JOIN seen s ON ub.entity = s.entity AND ub.unit = s.unit AND ub.afi = s.afi AND ub.bin = s.bin
-LEFT JOIN full_feed_count f ON ub.afi = f.afi AND ub.bin = f.bin
+           AND CAST(s.peers AS DOUBLE) > $visible_fraction * f.full_feed_peers AS visible
+FROM seen s
+LEFT JOIN full_feed_count f ON s.afi = f.afi AND s.bin = f.bin

@@ -12,7 +12,7 @@ any_full_feed AS (
     SELECT bin, count(*) AS full_feed_peers FROM full_feed GROUP BY bin
 ),
 via AS (
-    SELECT entity, unit, upstream_asn, bin, collector, peer_ip, peer_asn
+    SELECT entity, unit, upstream_asn, collector, peer_ip, peer_asn, first_bin, end_bin
     FROM entity_route_peers
     WHERE upstream_asn IS NOT NULL
 ),
@@ -34,21 +34,55 @@ series AS (
     FROM via v
     JOIN upstreams u ON v.entity = u.entity AND v.upstream_asn = u.upstream_asn
 ),
-counts AS (
-    -- (via has one row per unit, upstream, bin and peer already)
-    SELECT entity, unit AS scope, upstream_asn, bin, count(*) AS peers
-    FROM via
-    GROUP BY entity, unit, upstream_asn, bin
+-- Each peer's routes through an upstream, to one unit (scope = the unit) or to any unit
+-- (scope '*'), merged into disjoint islands of bins (entity_route_peers' intervals may
+-- overlap): a row opens an island when it starts after every earlier row of its key ended.
+keyed AS (
+    SELECT entity, unit AS scope, upstream_asn, collector, peer_ip, peer_asn, first_bin, end_bin FROM via
     UNION ALL
-    SELECT entity, '*' AS scope, upstream_asn, bin, count(*) AS peers
-    FROM (SELECT DISTINCT entity, upstream_asn, bin, collector, peer_ip, peer_asn FROM via) v
-    GROUP BY entity, upstream_asn, bin
+    SELECT entity, '*' AS scope, upstream_asn, collector, peer_ip, peer_asn, first_bin, end_bin FROM via
+),
+marked AS (
+    SELECT entity, scope, upstream_asn, collector, peer_ip, peer_asn, first_bin, end_bin,
+           CASE WHEN first_bin <= max(end_bin) OVER (
+                    PARTITION BY entity, scope, upstream_asn, collector, peer_ip, peer_asn ORDER BY first_bin, end_bin
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                THEN 0 ELSE 1 END AS opens
+    FROM keyed
+),
+islands AS (
+    SELECT entity, scope, upstream_asn, collector, peer_ip, peer_asn, first_bin, end_bin,
+           sum(opens) OVER (
+               PARTITION BY entity, scope, upstream_asn, collector, peer_ip, peer_asn ORDER BY first_bin, end_bin
+               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS island
+    FROM marked
+),
+merged AS (
+    SELECT entity, scope, upstream_asn, min(first_bin) AS first_bin, max(end_bin) AS end_bin
+    FROM islands
+    GROUP BY entity, scope, upstream_asn, collector, peer_ip, peer_asn, island
+),
+-- A peer counts from the bin its island starts in to the bin before the one it ends in: +1
+-- and -1 (each island joined with two rows, so that merged is named, and evaluated, once),
+-- then summed up bin by bin below.
+deltas AS (
+    SELECT entity, scope, upstream_asn, bin, sum(d) AS d
+    FROM (SELECT entity, scope, upstream_asn, CASE WHEN s.d = 1 THEN first_bin ELSE end_bin END AS bin, s.d
+          FROM merged CROSS JOIN (VALUES (1), (-1)) s(d)) x
+    GROUP BY entity, scope, upstream_asn, bin
+),
+counts AS (
+    SELECT s.entity, s.scope, s.upstream_asn, b.bin,
+           sum(coalesce(x.d, 0)) OVER (
+               PARTITION BY s.entity, s.scope, s.upstream_asn ORDER BY b.bin
+               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS peers
+    FROM series s
+    CROSS JOIN bins b
+    LEFT JOIN deltas x ON x.entity = s.entity AND x.scope = s.scope AND x.upstream_asn = s.upstream_asn AND x.bin = b.bin
 )
-SELECT s.entity, s.scope, 'bgp_upstream_split' AS signal, s.upstream_asn, b.bin,
-       CASE WHEN coalesce(a.full_feed_peers, 0) = 0 THEN NULL ELSE CAST(coalesce(c.peers, 0) AS DOUBLE) END AS value,
-       coalesce(c.peers, 0) AS hits,
+SELECT c.entity, c.scope, 'bgp_upstream_split' AS signal, c.upstream_asn, c.bin,
+       CASE WHEN coalesce(a.full_feed_peers, 0) = 0 THEN NULL ELSE CAST(c.peers AS DOUBLE) END AS value,
+       c.peers AS hits,
        coalesce(a.full_feed_peers, 0) AS total
-FROM series s
-CROSS JOIN bins b
-LEFT JOIN counts c ON c.entity = s.entity AND c.scope = s.scope AND c.upstream_asn = s.upstream_asn AND c.bin = b.bin
-LEFT JOIN any_full_feed a ON a.bin = b.bin
+FROM counts c
+LEFT JOIN any_full_feed a ON a.bin = c.bin

@@ -194,3 +194,48 @@ async fn series_that_cannot_carry_a_value_are_left_out() {
     let kinds = |det: &lightsout::detect::Detection| det.events.iter().map(|e| (e.kind.clone(), e.verdict.clone())).collect::<Vec<_>>();
     assert_eq!(kinds(&det), kinds(&golden));
 }
+
+/// A peer that reaches a unit through two of its prefixes at once counts once: in the unit's
+/// visibility and in its upstream split, also while one of the two routes is gone (the
+/// intervals of entity_route_peers overlap, and are merged per peer before they are counted).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_with_two_routes_into_a_unit_counts_once() {
+    let d = tempfile::tempdir().unwrap();
+    build_lake(d.path());
+    // 10.0.0.0/22 holds both routed prefixes, 10.0.0.0/24 and 10.0.2.0/23.
+    let case = CASE.replace(r#"prefixes = ["10.0.0.0/24", "10.0.2.0/23"]"#, r#"prefixes = ["10.0.0.0/22"]"#);
+    assert_ne!(case, CASE, "the golden case changed: update this test");
+    let case = Case::parse(&case, Path::new(".")).unwrap();
+    let det = detect(&case, d.path(), &DetectOptions::default()).await.unwrap();
+    let rows = |table: &str| {
+        let t = &det.tables[table];
+        render(&t.schema, &t.batches)
+    };
+    let line = |rows: &str, needles: &[&str]| -> String {
+        let found: Vec<&str> = rows.lines().filter(|l| needles.iter().all(|n| l.contains(n))).collect();
+        assert_eq!(found.len(), 1, "{needles:?}:\n{rows}");
+        found[0].to_string()
+    };
+    let erp = rows("entity_route_peers");
+    // Peer 1 has two rows through 64510 at bin 10, one per prefix: the overlap is real.
+    let overlapping = erp
+        .lines()
+        .filter(|l| l.contains("peer_asn=65001 |") && l.contains("upstream_asn=64510 |"))
+        .filter(|l| {
+            let bin = |k: &str| l.split(&format!("{k}=")).nth(1).unwrap().split(' ').next().unwrap().parse::<i64>().unwrap();
+            bin("first_bin") <= 10 && 10 < bin("end_bin")
+        })
+        .count();
+    assert_eq!(overlapping, 2, "{erp}");
+    let vis = rows("bgp_unit_visibility");
+    let split = rows("bgp_upstream_split");
+    // Bin 10: both prefixes up; bin 31: 10.0.2.0/23 withdrawn (at 30), 10.0.0.0/24 still up.
+    for bin in ["10", "31"] {
+        let b = format!("| bin={bin} |");
+        assert!(line(&vis, &["unit=10.0.0.0/22 |", &b]).contains("| peers=3 | full_feed_peers=3 |"), "bin {bin}:\n{vis}");
+        for (scope, up, hits) in [("10.0.0.0/22", "64510", 2), ("10.0.0.0/22", "64520", 1), ("*", "64510", 2), ("*", "64520", 1)] {
+            let l = line(&split, &[&format!("scope={scope} |"), &format!("upstream_asn={up} |"), &b]);
+            assert!(l.contains(&format!("| hits={hits} |")), "bin {bin}, {scope} via {up}: {l}");
+        }
+    }
+}
