@@ -21,13 +21,9 @@ fn main() {
     // time). Peak memory stays bounded by what is live at once.
     // SAFETY: setting an allocator option is allowed at any time (mimalloc.h).
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
-    // Detection keeps transparent huge pages (see `without_huge_pages`); every other command,
-    // ingest above all, runs without them. Decided from the first argument (the subcommand),
-    // before the command line is parsed: pages that parsing touches first would already be
+    // Before the command line is parsed: pages that parsing touches first would already be
     // huge ones (an ingest's peak RSS grew by a few MiB when this came after the parse).
-    if std::env::args_os().nth(1).is_none_or(|c| c != "detect") {
-        without_huge_pages();
-    }
+    without_huge_pages();
     let parsed = cli::Cli::parse();
     match cli::run(parsed) {
         Ok(code) => std::process::exit(code),
@@ -43,13 +39,12 @@ fn main() {
 /// set, which then decides as mimalloc documents it. mimalloc asks for huge pages on its
 /// arenas, and a 2 MiB page is zeroed whole at its first touch however little of it is used:
 /// on the bench machine that made the kernel's time per ingest vary from 0.1 to 0.9 s, and
-/// without them ingest's peak RSS fell by 12%; see the README's Speed section. Detection
-/// keeps them: it grows to its peak once and holds it, and 4 KiB pages cost it 0.3-0.4 s of
-/// page faults in the kernel. With huge pages its wall time was 0.84, 0.84 and 0.93 of the
-/// time without (medians of three series of 7-11 interleaved runs; single pairs from 0.79 to
-/// 1.25, as the kernel's zeroing still varies), for 110 MiB more peak memory. When detection
-/// held 1.2 GiB of tables it had been the other way round (3.9-4.6 s against 3.1-3.2 s).
-/// `MIMALLOC_ALLOW_THP=0` turns them off for detection too.
+/// without them ingest's peak RSS fell by 12%; see the README's Speed section. Detection is
+/// no exception any more: with huge pages, each run after another process (a count, as in
+/// the bench) took either 0.67-0.75 s or 1.5-1.7 s (1.0-1.2 s of it zeroing pages in the
+/// kernel; median 1.53 s over 12 runs), without them 0.88-0.97 s (median 0.93 s), for 100 MiB
+/// less peak memory. (The sixth session had measured the opposite, 0.84-0.93 of the time,
+/// when detection held 780 MiB of tables; it now holds 520-630.)
 fn without_huge_pages() {
     #[cfg(target_os = "linux")]
     if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
