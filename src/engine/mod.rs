@@ -41,9 +41,6 @@ pub fn sql_schema(table: Table) -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
-/// Sorts of up to this many bytes per partition are done in place (see [`session_config`]).
-pub const SORT_IN_PLACE_BYTES: usize = 4 << 30;
-
 /// A session configured for lightsout: `threads` target partitions (0: one per core),
 /// deterministic settings (no repartitioning of small files by statistics that could change
 /// output order: every query that writes output sorts it).
@@ -62,14 +59,6 @@ pub fn session_config(threads: usize) -> SessionConfig {
     let options = config.options_mut();
     options.execution.parquet.pushdown_filters = true;
     options.execution.parquet.reorder_filters = true;
-    // A sort partition under this size is concatenated and sorted at once instead of sorted
-    // batch by batch and merged (DataFusion's default threshold is 1 MiB). The size compared
-    // is DataFusion's account of the buffered batches, which counts the whole string buffer
-    // behind every batch's views: route intervals' 1.5 M rows on the bench lake, about 150 MB
-    // per partition, count as 1-2 GB. In place, that sort took 91 instead of 232 ms of
-    // compute, and detection 5% less wall and 6% less CPU time (medians of 7 runs
-    // interleaved) and 56 MiB less peak memory, with the same outputs. Larger sorts merge.
-    options.execution.sort_in_place_threshold_bytes = SORT_IN_PLACE_BYTES;
     config
 }
 
