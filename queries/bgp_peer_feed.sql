@@ -21,28 +21,26 @@ per_bin AS (
     WHERE bin < $n_bins
     GROUP BY collector, peer_ip, peer_asn, afi, bin
 ),
--- The peers with a delta in some bin, read from the intervals (per_bin is a CTE: naming it
--- here as well would aggregate every delta a second time).
-peers AS (
-    SELECT DISTINCT collector, peer_ip, peer_asn, afi
-    FROM bgp_route_intervals
-    WHERE greatest(0, (start_us - $origin_us) / $bin_us) < $n_bins
-       OR (end_us IS NOT NULL AND greatest(0, (end_us - $origin_us) / $bin_us) < $n_bins)
-),
-dense AS (
-    SELECT p.collector, p.peer_ip, p.peer_asn, p.afi, b.bin
-    FROM peers p CROSS JOIN bins b
+-- Each peer's table size, from each bin with a delta up to its next one (the last: to the end
+-- of the analysis), and 0 before its first. Spread from the deltas, so that per_bin is named,
+-- and aggregated, once: a peer list for a dense grid of peers and bins took a DISTINCT over
+-- every interval (0.07 s of CPU on the bench lake).
+steps AS (
+    SELECT collector, peer_ip, peer_asn, afi, bin,
+           sum(d) OVER w AS size,
+           CASE WHEN lag(bin) OVER w IS NULL THEN 0 ELSE bin END AS from_bin,
+           lead(bin, 1, $n_bins) OVER w AS to_bin
+    FROM per_bin
+    WINDOW w AS (PARTITION BY collector, peer_ip, peer_asn, afi ORDER BY bin
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ),
 sizes AS (
-    SELECT d.collector, d.peer_ip, d.peer_asn, d.afi, d.bin,
-           sum(coalesce(x.d, 0)) OVER (
-               PARTITION BY d.collector, d.peer_ip, d.peer_asn, d.afi ORDER BY d.bin
-               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS table_size
-    FROM dense d
-    LEFT JOIN per_bin x
-      ON d.collector = x.collector AND d.peer_ip = x.peer_ip AND d.peer_asn = x.peer_asn
-     AND d.afi = x.afi AND d.bin = x.bin
+    SELECT collector, peer_ip, peer_asn, afi, step_bin, size, bin
+    FROM (SELECT collector, peer_ip, peer_asn, afi, bin AS step_bin, size,
+                 unnest(range(from_bin, to_bin)) AS bin
+          FROM steps) s
 )
-SELECT collector, peer_ip, peer_asn, afi, bin, table_size,
-       table_size > CASE WHEN afi = 4 THEN $ff_v4 ELSE $ff_v6 END AS full_feed
+SELECT collector, peer_ip, peer_asn, afi, bin,
+       CASE WHEN bin < step_bin THEN 0 ELSE size END AS table_size,
+       CASE WHEN bin < step_bin THEN 0 ELSE size END > CASE WHEN afi = 4 THEN $ff_v4 ELSE $ff_v6 END AS full_feed
 FROM sizes

@@ -52,7 +52,7 @@ session_downs AS (
 -- each peer's open routes; it gives every announcement the earlier of its route's next event
 -- and the peer's first session down at or after it (in one record: withdrawals, then
 -- announcements, then downs). Its window is the whole input: with PARTITION BY peer_asn
--- ORDER BY ts_us, seq the engine's repartition and sort made the query 1.5x as slow, and a
+-- ORDER BY ts_us, seq the engine's repartition and sort made the query 1.3-1.6x as slow, and a
 -- window ordered by peer and prefix text took three times as long again.
 events AS (
     SELECT collector, peer_ip, peer_asn, prefix, path_id, afi, prefix_len, ts_us, seq, kind,

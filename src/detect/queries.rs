@@ -149,6 +149,47 @@ mod tests {
         })
     }
 
+    /// Per peer and bin, the table size and full-feed flag of route intervals given as SQL rows
+    /// (collector c, IPv4; times in seconds, bins of 10 s from 0, 5 bins, full-feed above 1).
+    fn peer_feed(intervals: &str) -> Vec<String> {
+        use datafusion::common::ParamValues;
+        use datafusion::scalar::ScalarValue;
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        rt.block_on(async {
+            let ctx = crate::engine::new_session(2);
+            ctx.sql(&format!(
+                "CREATE VIEW bgp_route_intervals AS SELECT 'c' AS collector, column1 AS peer_ip, arrow_cast(1, 'UInt32') AS peer_asn,
+                 arrow_cast(4, 'UInt8') AS afi, arrow_cast(column2 * 1000000, 'Int64') AS start_us,
+                 arrow_cast(column3 * 1000000, 'Int64') AS end_us FROM (VALUES {intervals})"
+            ))
+            .await
+            .unwrap();
+            let q = load(None).unwrap().into_iter().find(|q| q.name == "bgp_peer_feed").unwrap();
+            let i = |v: i64| ScalarValue::Int64(Some(v));
+            let params =
+                ParamValues::from(vec![("origin_us", i(0)), ("bin_us", i(10_000_000)), ("n_bins", i(5)), ("ff_v4", i(1)), ("ff_v6", i(1))]);
+            let df = ctx.sql(&format!("SELECT peer_ip, bin, table_size, full_feed FROM ({}) ORDER BY 1, 2", q.text)).await.unwrap();
+            let batches = df.with_param_values(params).unwrap().collect().await.unwrap();
+            let text = arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string();
+            text.lines()
+                .filter(|l| l.starts_with("| ") && !l.contains("peer_ip"))
+                .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+                .collect()
+        })
+    }
+
+    #[test]
+    fn every_peer_has_a_table_size_in_every_bin_zero_before_its_first_route() {
+        // a: two routes from the start, past the end; b: its first route in bin 2, a second in
+        // bin 3, one gone in bin 4; c: one route still up at the end of the data (no end).
+        let got = peer_feed("('a', 0, 100), ('a', 5, 100), ('b', 25, 45), ('b', 31, NULL), ('c', 5, NULL)");
+        let want: Vec<String> = [("a", [2, 2, 2, 2, 2]), ("b", [0, 0, 1, 2, 1]), ("c", [1, 1, 1, 1, 1])]
+            .iter()
+            .flat_map(|(peer, sizes)| sizes.iter().enumerate().map(move |(bin, n)| format!("| {peer} | {bin} | {n} | {} |", n > &1)))
+            .collect();
+        assert_eq!(got, want);
+    }
+
     #[test]
     fn a_session_down_ends_the_routes_announced_before_it_and_at_its_own_time_and_offset() {
         // Peer a: two routes before a down at 50, one announced at the down's own time and
