@@ -35,12 +35,11 @@ steps AS (
                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ),
 sizes AS (
-    SELECT collector, peer_ip, peer_asn, afi, step_bin, size, bin
+    SELECT collector, peer_ip, peer_asn, afi, bin, CASE WHEN bin < step_bin THEN 0 ELSE size END AS table_size
     FROM (SELECT collector, peer_ip, peer_asn, afi, bin AS step_bin, size,
                  unnest(range(from_bin, to_bin)) AS bin
           FROM steps) s
 )
-SELECT collector, peer_ip, peer_asn, afi, bin,
-       CASE WHEN bin < step_bin THEN 0 ELSE size END AS table_size,
-       CASE WHEN bin < step_bin THEN 0 ELSE size END > CASE WHEN afi = 4 THEN $ff_v4 ELSE $ff_v6 END AS full_feed
+SELECT collector, peer_ip, peer_asn, afi, bin, table_size,
+       table_size > CASE WHEN afi = 4 THEN $ff_v4 ELSE $ff_v6 END AS full_feed
 FROM sizes

@@ -7,36 +7,14 @@
 WITH full_feed_count AS (
     SELECT afi, bin, count(*) AS full_feed_peers FROM bgp_peer_feed WHERE full_feed GROUP BY afi, bin
 ),
--- Each peer's routes to a unit (entity_route_peers: intervals of bins, which may overlap),
--- merged into disjoint islands: a row opens an island when it starts after every earlier row
--- of the same unit and peer has ended.
-marked AS (
-    SELECT entity, unit, collector, peer_ip, peer_asn, first_bin, end_bin,
-           CASE WHEN first_bin <= max(end_bin) OVER (
-                    PARTITION BY entity, unit, collector, peer_ip, peer_asn ORDER BY first_bin, end_bin
-                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-                THEN 0 ELSE 1 END AS opens
-    FROM entity_route_peers
-),
-islands AS (
-    SELECT entity, unit, collector, peer_ip, peer_asn, first_bin, end_bin,
-           sum(opens) OVER (
-               PARTITION BY entity, unit, collector, peer_ip, peer_asn ORDER BY first_bin, end_bin
-               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS island
-    FROM marked
-),
-merged AS (
-    SELECT entity, unit, min(first_bin) AS first_bin, max(end_bin) AS end_bin
-    FROM islands
-    GROUP BY entity, unit, collector, peer_ip, peer_asn, island
-),
--- A peer counts from the bin its island starts in to the bin before the one it ends in: +1
--- and -1 (each island joined with two rows, so that merged is named, and evaluated, once),
--- then summed up bin by bin below.
+-- A peer counts from the bin its span starts in to the bin before the one it ends in: +1
+-- and -1 (each span joined with two rows), then summed up bin by bin below. The spans of a
+-- unit through any upstream are disjoint per peer (entity_route_peers merged them).
 deltas AS (
     SELECT entity, unit, bin, sum(d) AS d
-    FROM (SELECT entity, unit, CASE WHEN s.d = 1 THEN first_bin ELSE end_bin END AS bin, s.d
-          FROM merged CROSS JOIN (VALUES (1), (-1)) s(d)) x
+    FROM (SELECT r.entity, r.scope AS unit, CASE WHEN s.d = 1 THEN r.first_bin ELSE r.end_bin END AS bin, s.d
+          FROM entity_route_peers r CROSS JOIN (VALUES (1), (-1)) s(d)
+          WHERE r.scope <> '*' AND r.upstream_asn IS NULL) x
     GROUP BY entity, unit, bin
 ),
 unit_bins AS (

@@ -11,8 +11,9 @@ WITH full_feed AS (
 any_full_feed AS (
     SELECT bin, count(*) AS full_feed_peers FROM full_feed GROUP BY bin
 ),
+-- The peers' spans through an upstream (to one unit, or scope '*' to any), disjoint per peer.
 via AS (
-    SELECT entity, unit, upstream_asn, collector, peer_ip, peer_asn, first_bin, end_bin
+    SELECT entity, scope, upstream_asn, first_bin, end_bin
     FROM entity_route_peers
     WHERE upstream_asn IS NOT NULL
 ),
@@ -30,45 +31,17 @@ series AS (
     SELECT entity, '*' AS scope, upstream_asn FROM upstreams
     WHERE entity IN (SELECT DISTINCT entity FROM entity_units)
     UNION ALL
-    SELECT DISTINCT v.entity, v.unit AS scope, v.upstream_asn
+    SELECT DISTINCT v.entity, v.scope, v.upstream_asn
     FROM via v
     JOIN upstreams u ON v.entity = u.entity AND v.upstream_asn = u.upstream_asn
+    WHERE v.scope <> '*'
 ),
--- Each peer's routes through an upstream, to one unit (scope = the unit) or to any unit
--- (scope '*'), merged into disjoint islands of bins (entity_route_peers' intervals may
--- overlap): a row opens an island when it starts after every earlier row of its key ended.
-keyed AS (
-    SELECT entity, unit AS scope, upstream_asn, collector, peer_ip, peer_asn, first_bin, end_bin FROM via
-    UNION ALL
-    SELECT entity, '*' AS scope, upstream_asn, collector, peer_ip, peer_asn, first_bin, end_bin FROM via
-),
-marked AS (
-    SELECT entity, scope, upstream_asn, collector, peer_ip, peer_asn, first_bin, end_bin,
-           CASE WHEN first_bin <= max(end_bin) OVER (
-                    PARTITION BY entity, scope, upstream_asn, collector, peer_ip, peer_asn ORDER BY first_bin, end_bin
-                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-                THEN 0 ELSE 1 END AS opens
-    FROM keyed
-),
-islands AS (
-    SELECT entity, scope, upstream_asn, collector, peer_ip, peer_asn, first_bin, end_bin,
-           sum(opens) OVER (
-               PARTITION BY entity, scope, upstream_asn, collector, peer_ip, peer_asn ORDER BY first_bin, end_bin
-               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS island
-    FROM marked
-),
-merged AS (
-    SELECT entity, scope, upstream_asn, min(first_bin) AS first_bin, max(end_bin) AS end_bin
-    FROM islands
-    GROUP BY entity, scope, upstream_asn, collector, peer_ip, peer_asn, island
-),
--- A peer counts from the bin its island starts in to the bin before the one it ends in: +1
--- and -1 (each island joined with two rows, so that merged is named, and evaluated, once),
--- then summed up bin by bin below.
+-- A peer counts from the bin its span starts in to the bin before the one it ends in: +1
+-- and -1 (each span joined with two rows), then summed up bin by bin below.
 deltas AS (
     SELECT entity, scope, upstream_asn, bin, sum(d) AS d
-    FROM (SELECT entity, scope, upstream_asn, CASE WHEN s.d = 1 THEN first_bin ELSE end_bin END AS bin, s.d
-          FROM merged CROSS JOIN (VALUES (1), (-1)) s(d)) x
+    FROM (SELECT v.entity, v.scope, v.upstream_asn, CASE WHEN s.d = 1 THEN v.first_bin ELSE v.end_bin END AS bin, s.d
+          FROM via v CROSS JOIN (VALUES (1), (-1)) s(d)) x
     GROUP BY entity, scope, upstream_asn, bin
 ),
 counts AS (

@@ -39,6 +39,17 @@ fn render(schema: &arrow::datatypes::SchemaRef, batches: &[RecordBatch]) -> Stri
     lines.join("\n") + "\n"
 }
 
+/// A derived table of `det`, rendered as by [`render`].
+fn table(det: &lightsout::detect::Detection, name: &str) -> String {
+    let t = &det.tables[name];
+    render(&t.schema, &t.batches)
+}
+
+/// The rendered rows that contain every one of `needles`.
+fn rows_with<'a>(rows: &'a str, needles: &[&str]) -> Vec<&'a str> {
+    rows.lines().filter(|l| needles.iter().all(|n| l.contains(n))).collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_query_matches_its_golden_output() {
     let d = tempfile::tempdir().unwrap();
@@ -156,11 +167,8 @@ async fn series_that_cannot_carry_a_value_are_left_out() {
     assert_ne!(case, CASE, "the golden case changed: update this test");
     let case = Case::parse(&case, Path::new(".")).unwrap();
     let det = detect(&case, d.path(), &DetectOptions::default()).await.unwrap();
-    let rows = |table: &str| {
-        let t = &det.tables[table];
-        render(&t.schema, &t.batches)
-    };
-    let count = |rows: &str, needles: &[&str]| rows.lines().filter(|l| needles.iter().all(|n| l.contains(n))).count();
+    let rows = |name: &str| table(&det, name);
+    let count = |rows: &str, needles: &[&str]| rows_with(rows, needles).len();
     let reach = rows("trace_reach");
     let bins = count(&reach, &["scope=* |"]);
     assert!(bins > 40, "{bins} bins");
@@ -196,8 +204,8 @@ async fn series_that_cannot_carry_a_value_are_left_out() {
 }
 
 /// A peer that reaches a unit through two of its prefixes at once counts once: in the unit's
-/// visibility and in its upstream split, also while one of the two routes is gone (the
-/// intervals of entity_route_peers overlap, and are merged per peer before they are counted).
+/// visibility and in its upstream split, also while one of the two routes is gone (its two
+/// routes overlap, and entity_route_peers merges them per peer before they are counted).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_with_two_routes_into_a_unit_counts_once() {
     let d = tempfile::tempdir().unwrap();
@@ -207,28 +215,29 @@ async fn a_peer_with_two_routes_into_a_unit_counts_once() {
     assert_ne!(case, CASE, "the golden case changed: update this test");
     let case = Case::parse(&case, Path::new(".")).unwrap();
     let det = detect(&case, d.path(), &DetectOptions::default()).await.unwrap();
-    let rows = |table: &str| {
-        let t = &det.tables[table];
-        render(&t.schema, &t.batches)
-    };
     let line = |rows: &str, needles: &[&str]| -> String {
-        let found: Vec<&str> = rows.lines().filter(|l| needles.iter().all(|n| l.contains(n))).collect();
+        let found = rows_with(rows, needles);
         assert_eq!(found.len(), 1, "{needles:?}:\n{rows}");
         found[0].to_string()
     };
-    let erp = rows("entity_route_peers");
-    // Peer 1 has two rows through 64510 at bin 10, one per prefix: the overlap is real.
-    let overlapping = erp
-        .lines()
-        .filter(|l| l.contains("peer_asn=65001 |") && l.contains("upstream_asn=64510 |"))
-        .filter(|l| {
-            let bin = |k: &str| l.split(&format!("{k}=")).nth(1).unwrap().split(' ').next().unwrap().parse::<i64>().unwrap();
-            bin("first_bin") <= 10 && 10 < bin("end_bin")
-        })
-        .count();
-    assert_eq!(overlapping, 2, "{erp}");
-    let vis = rows("bgp_unit_visibility");
-    let split = rows("bgp_upstream_split");
+    // entity_route_peers merged each peer's two routes into the /22: in bins 10 and 31 one
+    // span per peer, scope and upstream (none: through any) holds the bin.
+    let erp = table(&det, "entity_route_peers");
+    let holds = |l: &&str, bin: i64| {
+        let at = |k: &str| l.split(&format!("{k}=")).nth(1).unwrap().split(' ').next().unwrap().parse::<i64>().unwrap();
+        at("first_bin") <= bin && bin < at("end_bin")
+    };
+    for bin in [10, 31] {
+        for (peer, up) in [("65001", "NULL"), ("65001", "64510"), ("65002", "64510"), ("65003", "64520")] {
+            for scope in ["10.0.0.0/22", "*"].into_iter().filter(|s| *s != "*" || up != "NULL") {
+                let needles = [&format!("scope={scope} |") as &str, &format!("upstream_asn={up} |"), &format!("peer_asn={peer} |")];
+                let spans = rows_with(&erp, &needles).into_iter().filter(|l| holds(l, bin)).count();
+                assert_eq!(spans, 1, "bin {bin}, {needles:?}:\n{erp}");
+            }
+        }
+    }
+    let vis = table(&det, "bgp_unit_visibility");
+    let split = table(&det, "bgp_upstream_split");
     // Bin 10: both prefixes up; bin 31: 10.0.2.0/23 withdrawn (at 30), 10.0.0.0/24 still up.
     for bin in ["10", "31"] {
         let b = format!("| bin={bin} |");

@@ -125,7 +125,6 @@ mod tests {
             for v in views {
                 ctx.sql(&v).await.unwrap();
             }
-            let q = load(None).unwrap().into_iter().find(|q| q.name == "bgp_route_intervals").unwrap();
             let t = |s: i64| ScalarValue::TimestampMicrosecond(Some(s * 1_000_000), Some("UTC".into()));
             let d = || ScalarValue::Utf8(Some("1970-01-01".into()));
             let params = ParamValues::from(vec![
@@ -136,17 +135,25 @@ mod tests {
                 ("origin_date", d()),
                 ("end_date", d()),
             ]);
-            let df = ctx
-                .sql(&format!("SELECT peer_ip, prefix, start_us / 1000000 AS s, end_us / 1000000 AS e FROM ({}) ORDER BY 1, 2, 3", q.text))
-                .await
-                .unwrap();
-            let batches = df.with_param_values(params).unwrap().collect().await.unwrap();
-            let text = arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string();
-            text.lines()
-                .filter(|l| l.starts_with("| ") && !l.contains("peer_ip"))
-                .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-                .collect()
+            let select = "SELECT peer_ip, prefix, start_us / 1000000 AS s, end_us / 1000000 AS e FROM ({}) ORDER BY 1, 2, 3";
+            rows_of(&ctx, "bgp_route_intervals", select, params).await
         })
+    }
+
+    /// The built-in query `name`, run in `ctx` inside `select` (its `{}`) with `params`: the
+    /// rows, one line each, cells between `|`.
+    async fn rows_of(
+        ctx: &datafusion::prelude::SessionContext,
+        name: &str,
+        select: &str,
+        params: datafusion::common::ParamValues,
+    ) -> Vec<String> {
+        let q = load(None).unwrap().into_iter().find(|q| q.name == name).unwrap();
+        let df = ctx.sql(&select.replace("{}", &q.text)).await.unwrap();
+        let batches = df.with_param_values(params).unwrap().collect().await.unwrap();
+        let text = arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string();
+        let header = text.lines().nth(1).unwrap_or_default().to_string();
+        text.lines().filter(|l| l.starts_with("| ") && *l != header).map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect()
     }
 
     /// Per peer and bin, the table size and full-feed flag of route intervals given as SQL rows
@@ -164,17 +171,10 @@ mod tests {
             ))
             .await
             .unwrap();
-            let q = load(None).unwrap().into_iter().find(|q| q.name == "bgp_peer_feed").unwrap();
             let i = |v: i64| ScalarValue::Int64(Some(v));
             let params =
                 ParamValues::from(vec![("origin_us", i(0)), ("bin_us", i(10_000_000)), ("n_bins", i(5)), ("ff_v4", i(1)), ("ff_v6", i(1))]);
-            let df = ctx.sql(&format!("SELECT peer_ip, bin, table_size, full_feed FROM ({}) ORDER BY 1, 2", q.text)).await.unwrap();
-            let batches = df.with_param_values(params).unwrap().collect().await.unwrap();
-            let text = arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string();
-            text.lines()
-                .filter(|l| l.starts_with("| ") && !l.contains("peer_ip"))
-                .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-                .collect()
+            rows_of(&ctx, "bgp_peer_feed", "SELECT peer_ip, bin, table_size, full_feed FROM ({}) ORDER BY 1, 2", params).await
         })
     }
 
